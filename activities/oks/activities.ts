@@ -1,0 +1,56 @@
+/** oks activities: start the provider's booking task, wait for its end, release the unit. */
+import { Context } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { BookLayoutRequest, FinishedTask, LayoutDeal } from './contract';
+import type { OksClient, UnbookOutcome } from './client';
+import { activityLogger } from '../logging';
+
+export interface TaskPolling {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface OksDeps {
+  oks: OksClient;
+  logger: Logger;
+}
+
+export function createOksActivities({ oks, logger }: OksDeps) {
+  return {
+    /**
+     * Asks oks to book the layout and returns its task id. oks has no idempotency
+     * key, so the task id is recorded as a heartbeat the moment it is known: a
+     * retry after a worker crash finds it there and does not book a second time.
+     */
+    async requestLayoutBooking(request: BookLayoutRequest): Promise<string> {
+      const ctx = Context.current();
+      const recorded = ctx.info.heartbeatDetails as { taskId?: string } | undefined;
+      if (recorded?.taskId) return recorded.taskId;
+      const accepted = await oks.bookLayout(request, activityLogger(logger));
+      ctx.heartbeat({ taskId: accepted.taskId });
+      return accepted.taskId;
+    },
+
+    /**
+     * Polls the task until it ends, pausing longer each time, heartbeating as it
+     * goes: the history holds one activity however long oks takes, and a worker
+     * that dies mid-poll is noticed at the heartbeat timeout and replaced.
+     */
+    async awaitLayoutBookingTask(taskId: string, polling: TaskPolling): Promise<FinishedTask> {
+      const ctx = Context.current();
+      const log = activityLogger(logger);
+      for (let pause = polling.initialMs; ; pause = Math.min(pause * 2, polling.maxMs)) {
+        const task = await oks.taskStatus(taskId, log);
+        if (task.status === 'completed' || task.status === 'failed') return task;
+        ctx.heartbeat({ status: task.status });
+        await ctx.sleep(pause);
+      }
+    },
+
+    async releaseLayout(deal: Pick<LayoutDeal, 'contact_id' | 'shows_id'>): Promise<UnbookOutcome> {
+      return oks.unbook({ contact_id: deal.contact_id, shows_id: deal.shows_id }, activityLogger(logger));
+    },
+  };
+}
+
+export type OksActivities = ReturnType<typeof createOksActivities>;

@@ -1,0 +1,99 @@
+/** The Express app: auth, routes, oks's own endpoints, errors as JSON, request logs and metrics. */
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { type Caller, authenticate } from './auth';
+import { BookingService } from './bookings';
+import { ApiError, errorHandler } from './errors';
+import { oksFacadeRoutes } from './oks-facade';
+import type { ProviderBindings } from './providers';
+import { bookingRoutes } from './routes';
+
+export interface AppOptions {
+  client: Client;
+  taskQueue: string;
+  tokens: Map<string, Caller>;
+  providers: ProviderBindings;
+  logger: Logger;
+  settleWaitMs?: number;
+  queryTimeoutMs?: number;
+}
+
+export function createApp(options: AppOptions): Express {
+  const { logger } = options;
+  const service = new BookingService({
+    client: options.client,
+    taskQueue: options.taskQueue,
+    logger,
+    settleWaitMs: options.settleWaitMs ?? 3_000,
+    queryTimeoutMs: options.queryTimeoutMs ?? 5_000,
+  });
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'API request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [metrics],
+  });
+  const bookingsStarted = new Counter({
+    name: 'bookings_started_total',
+    help: 'Bookings started through the API, by provider',
+    labelNames: ['provider'],
+    registers: [metrics],
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(
+    pinoHttp({
+      logger,
+      // Bodies carry names and phones: only the method, path, status and timing are logged.
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customProps: (req) => ({ client: (req as express.Request).caller?.client }),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = requestDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ route, status: String(res.statusCode) });
+      if (req.method === 'POST' && res.statusCode === 202 && route.endsWith('/bookings/')) {
+        bookingsStarted.inc({ provider: String((req.body as { provider?: unknown } | undefined)?.provider) });
+      }
+    });
+    next();
+  });
+  app.use(express.json({ limit: '256kb' }));
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await options.client.connection.withDeadline(Date.now() + 2_000, () =>
+        options.client.workflowService.getSystemInfo({}),
+      );
+      res.json({ status: 'ok', temporal: 'reachable' });
+    } catch {
+      res.status(503).json({ status: 'degraded', temporal: 'unreachable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  const auth = authenticate(options.tokens);
+  app.use('/api/v1/bookings', auth, bookingRoutes(service, options.providers));
+  if (options.providers.oks) {
+    app.use('/api/v1/service/projects/layouts', oksFacadeRoutes(service, options.providers.oks, auth));
+  }
+  app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
+  app.use(errorHandler(logger));
+  return app;
+}

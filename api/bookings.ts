@@ -1,0 +1,219 @@
+/**
+ * The booking operations the API offers, over the Temporal client: start
+ * (idempotent), read the view, list, and give an answer (an update with a
+ * validator, so an answer at the wrong time is a 409 with the reason).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowFailedError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import type { Logger } from 'pino';
+import { v5 as uuidv5 } from 'uuid';
+import { type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
+import type { Caller } from './auth';
+import { ApiError } from './errors';
+import type { ActionBinding, ProviderBinding } from './providers';
+
+/** gRPC status codes, as the Temporal client reports them. */
+const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_NOT_FOUND = 5;
+const GRPC_UNAVAILABLE = 14;
+
+/** Namespace of the UUIDv5 that turns a client's Idempotency-Key into its bookingId. */
+const IDEMPOTENCY_NAMESPACE = '6f1c1e52-3f0b-4f5e-9a55-0b7c2f4d9e11';
+
+export interface StartedBooking {
+  bookingId: string;
+  createdAt: string;
+  /** False when an Idempotency-Key found the booking it had already started. */
+  created: boolean;
+  view?: BookingView;
+}
+
+export interface BookingSummary {
+  bookingId: string;
+  provider: string;
+  status: string;
+  client: string;
+  createdAt: string;
+  closedAt: string | null;
+  summary: string | null;
+}
+
+export interface BookingServiceOptions {
+  client: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** How long an answer waits for the booking to settle before replying 202. */
+  settleWaitMs: number;
+  /** How long a read waits for a worker to answer the status query. */
+  queryTimeoutMs: number;
+}
+
+export class BookingService {
+  constructor(private readonly options: BookingServiceOptions) {}
+
+  /** Starts the booking's workflow; the same Idempotency-Key never books twice. */
+  async start(binding: ProviderBinding, caller: Caller, request: unknown, idempotencyKey?: string): Promise<StartedBooking> {
+    const requestHash = createHash('sha256').update(JSON.stringify({ provider: binding.provider, request })).digest('hex');
+    const bookingId = idempotencyKey ? uuidv5(`${caller.client}\n${idempotencyKey}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
+    const workflowId = workflowIdFor(bookingId);
+    const { client, taskQueue, logger } = this.options;
+    try {
+      const handle = await client.workflow.start(binding.workflowType, {
+        workflowId,
+        taskQueue,
+        args: [{ bookingId, client: caller.client, request, timing: binding.timing }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: BookingProvider, value: binding.provider },
+          { key: BookingStatus, value: 'pending' },
+          { key: BookingClient, value: caller.client },
+        ],
+        memo: { summary: `${binding.provider} pending (received)`, requestHash },
+        staticSummary: `${binding.provider} booking for ${caller.client}`,
+      });
+      const described = await handle.describe();
+      logger.info({ bookingId, provider: binding.provider, client: caller.client }, 'booking started');
+      return { bookingId, createdAt: described.startTime.toISOString(), created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const described = await client.workflow.getHandle(workflowId).describe();
+      if (described.memo?.requestHash !== requestHash) {
+        throw new ApiError(
+          422,
+          'idempotency_key_reused',
+          'this Idempotency-Key was already used for a different request; use a new key for a new booking',
+        );
+      }
+      logger.info({ bookingId, provider: binding.provider }, 'idempotent retry found the booking');
+      return { bookingId, createdAt: described.startTime.toISOString(), created: false, view: await this.view(caller, bookingId) };
+    }
+  }
+
+  /** The booking view, for the booking's owner or an approver. */
+  async view(caller: Caller, bookingId: string): Promise<BookingView> {
+    const view = await this.readView(bookingId);
+    if (caller.role !== 'approver' && view.client !== caller.client) throw notFound(bookingId);
+    return view;
+  }
+
+  /** Bookings visible to the caller, newest first, filtered by search attributes. */
+  async list(caller: Caller, filters: { provider?: Provider; status?: string; reference?: string; limit: number }): Promise<BookingSummary[]> {
+    const clauses = [`WorkflowId STARTS_WITH "booking-"`];
+    if (caller.role !== 'approver') clauses.push(`${BookingClient.name} = ${quote(caller.client)}`);
+    if (filters.provider) clauses.push(`${BookingProvider.name} = ${quote(filters.provider)}`);
+    if (filters.status) clauses.push(`${BookingStatus.name} = ${quote(filters.status)}`);
+    if (filters.reference) clauses.push(`${BookingReference.name} = ${quote(filters.reference)}`);
+    const found: BookingSummary[] = [];
+    for await (const execution of this.options.client.workflow.list({ query: clauses.join(' AND '), pageSize: filters.limit })) {
+      const attrs = execution.typedSearchAttributes;
+      found.push({
+        bookingId: execution.workflowId.slice('booking-'.length),
+        provider: attrs.get(BookingProvider) ?? 'unknown',
+        status: attrs.get(BookingStatus) ?? 'unknown',
+        client: attrs.get(BookingClient) ?? 'unknown',
+        createdAt: execution.startTime.toISOString(),
+        closedAt: execution.closeTime?.toISOString() ?? null,
+        summary: typeof execution.memo?.summary === 'string' ? execution.memo.summary : null,
+      });
+      if (found.length >= filters.limit) break;
+    }
+    return found;
+  }
+
+  /**
+   * Gives an answer (cancel, complete, accept...). The workflow's validator
+   * refuses an answer at the wrong time: that becomes a 409 with its reason.
+   * Then the booking gets a moment to settle, so a quick release can be
+   * answered with its end state (200) rather than "in progress" (202).
+   */
+  async act(caller: Caller, bookingId: string, name: string, action: ActionBinding, body: unknown): Promise<{ view: BookingView; settled: boolean }> {
+    const before = await this.view(caller, bookingId);
+    const handle = this.options.client.workflow.getHandle(workflowIdFor(bookingId));
+    if (isTerminal(before.status)) {
+      // Cancelling what is cancelled already is a no-op, not an error.
+      if (name === 'cancel' && before.status === 'cancelled') return { view: before, settled: true };
+      throw new ApiError(409, 'conflict', `the booking is ${before.status}: ${name} is no longer possible`);
+    }
+    try {
+      if (action.body) await handle.executeUpdate<BookingView, [unknown]>(action.update, { args: [body] });
+      else await handle.executeUpdate<BookingView, []>(action.update);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
+      }
+      if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) {
+        // It ended between the read and the answer.
+        const after = await this.view(caller, bookingId);
+        throw new ApiError(409, 'conflict', `the booking is ${after.status}: ${name} is no longer possible`);
+      }
+      throw err;
+    }
+    this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
+    await this.settle(bookingId);
+    const view = await this.view(caller, bookingId);
+    return { view, settled: isTerminal(view.status) || view.waitingFor?.on !== 'provider' };
+  }
+
+  /** Waits for the booking to end, at most settleWaitMs; the long poll is aborted after that. */
+  private async settle(bookingId: string): Promise<void> {
+    const { client, settleWaitMs } = this.options;
+    const handle = client.workflow.getHandle(workflowIdFor(bookingId));
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), settleWaitMs);
+    try {
+      await client.connection.withAbortSignal(abort.signal, () => handle.result());
+    } catch {
+      // Still running (aborted), or ended in a way the view will tell.
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async readView(bookingId: string): Promise<BookingView> {
+    const { client, queryTimeoutMs } = this.options;
+    const handle = client.workflow.getHandle(workflowIdFor(bookingId));
+    let described;
+    try {
+      described = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
+      throw err;
+    }
+    // A finished booking's result is its last view: no worker needed to read it.
+    if (described.status.name === 'COMPLETED') {
+      try {
+        return (await handle.result()) as BookingView;
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+      }
+    }
+    try {
+      return await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
+      if (isGrpcServiceError(err) && (err.code === GRPC_DEADLINE_EXCEEDED || err.code === GRPC_UNAVAILABLE)) {
+        // No worker answered (none running, or too busy): the booking itself is safe in Temporal.
+        this.options.logger.warn({ bookingId, err }, 'status query unanswered');
+        throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly');
+      }
+      throw err;
+    }
+  }
+}
+
+function notFound(bookingId: string): ApiError {
+  return new ApiError(404, 'not_found', `no booking ${bookingId}`);
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '')}"`;
+}
+

@@ -1,0 +1,62 @@
+/**
+ * The API's one error shape: `{"error": {"code", "message", "fields"?}}`.
+ * Validation errors name every bad field with its path in the request.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldProblem[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) } };
+  }
+}
+
+export function fieldProblems(error: z.ZodError, prefix: string[] = []): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field: [...prefix, ...issue.path.map(String)].join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+/** Parses with zod or answers 400 naming each bad field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string, prefix: string[] = []): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const fields = fieldProblems(result.error, prefix);
+    throw new ApiError(400, 'invalid_request', `invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields);
+  }
+  return result.data;
+}
+
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (err instanceof ApiError) {
+      res.status(err.status).json(err.toJSON());
+      return;
+    }
+    // Body parser errors (malformed JSON, too large) carry their status.
+    const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
+    if (status >= 400 && status < 500) {
+      res.status(status).json(new ApiError(status, 'invalid_request', err instanceof Error ? err.message : 'invalid request').toJSON());
+      return;
+    }
+    logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    res.status(500).json(new ApiError(500, 'internal_error', 'something went wrong on our side; the booking state is unchanged or safe in Temporal').toJSON());
+  };
+}

@@ -1,0 +1,49 @@
+/** API start-up: configuration, the Temporal client, the HTTP server, graceful stop. */
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { z } from 'zod';
+import { ConfigError, DurationMs, LogConfig, TemporalConfig, parse } from '../config/env';
+import { createApp } from './app';
+import { ApiTokens } from './auth';
+import { providerBindingsFrom } from './providers';
+
+const ApiConfig = TemporalConfig.extend(LogConfig.shape).extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  API_TOKENS: ApiTokens,
+  /** How long an answer (cancel, complete...) waits for the booking to settle before replying 202. */
+  API_SETTLE_WAIT: DurationMs.default(3_000),
+});
+
+async function main(): Promise<void> {
+  const config = parse(ApiConfig, process.env);
+  const providers = providerBindingsFrom(process.env);
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, redact: ['req.headers.authorization'] });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({
+    client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    tokens: config.API_TOKENS,
+    providers,
+    logger,
+    settleWaitMs: config.API_SETTLE_WAIT,
+  });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT, providers: Object.keys(providers), temporal: config.TEMPORAL_ADDRESS }, 'api listening');
+  });
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'api stopping');
+    server.close(() => {
+      void connection.close().finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+/** `/api/v1/bookings`: start, read, list, and answer bookings of every provider. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { BOOKING_STATUSES, PROVIDERS, type Provider } from '../workflows/booking';
+import { callerOf, requireRole } from './auth';
+import type { BookingService } from './bookings';
+import { ApiError, validate } from './errors';
+import type { ProviderBindings } from './providers';
+
+export const IdempotencyKey = z.string().min(1).max(200, 'Idempotency-Key is at most 200 characters').optional();
+export const BookingIdParam = z.uuid({ error: 'a bookingId is a UUID' });
+
+export const ListQuery = z.object({
+  provider: z.enum(PROVIDERS).optional(),
+  status: z.enum(BOOKING_STATUSES).optional(),
+  /** A provider's reference, `provider:name:value` (e.g. `oks:shows_id:836603`). */
+  reference: z.string().min(3).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export function bookingRoutes(service: BookingService, bindings: ProviderBindings): Router {
+  const router = Router();
+  const configured = Object.keys(bindings) as Provider[];
+  const StartEnvelope = z.object({
+    provider: z.enum(configured as [Provider, ...Provider[]], { error: `provider must be one of: ${configured.join(', ')}` }),
+    request: z.unknown(),
+  });
+
+  router.post('/', async (req, res) => {
+    const caller = callerOf(req);
+    const envelope = validate(StartEnvelope, req.body ?? {}, 'booking');
+    const binding = bindings[envelope.provider]!;
+    const request = validate(binding.request, envelope.request, `${binding.provider} request`, ['request']);
+    const key = validate(IdempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header', ['Idempotency-Key']);
+    const started = await service.start(binding, caller, request, key);
+    res
+      .status(started.created ? 202 : 200)
+      .location(`${req.baseUrl}/${started.bookingId}`)
+      .set(started.created ? {} : { 'Idempotent-Replayed': 'true' })
+      .json({
+        taskId: started.bookingId,
+        bookingId: started.bookingId,
+        status: started.view?.status ?? 'pending',
+        createdAt: started.createdAt,
+      });
+  });
+
+  router.get('/', async (req, res) => {
+    const caller = callerOf(req);
+    const query = validate(ListQuery, req.query, 'query');
+    res.json({ bookings: await service.list(caller, query) });
+  });
+
+  router.get('/:bookingId', async (req, res) => {
+    const bookingId = validate(BookingIdParam, req.params.bookingId, 'path', ['bookingId']);
+    res.json(await service.view(callerOf(req), bookingId));
+  });
+
+  router.post('/:bookingId/:action', async (req, res) => {
+    const caller = callerOf(req);
+    const bookingId = validate(BookingIdParam, req.params.bookingId, 'path', ['bookingId']);
+    const current = await service.view(caller, bookingId);
+    const binding = bindings[current.provider];
+    const action = binding?.actions[req.params.action];
+    if (!binding || !action) {
+      const known = Object.keys(binding?.actions ?? {});
+      throw new ApiError(404, 'unknown_action', `a ${current.provider} booking has no "${req.params.action}" action; it has: ${known.join(', ')}`);
+    }
+    requireRole(caller, action.roles, req.params.action);
+    const body = action.body ? validate(action.body, req.body ?? {}, `${req.params.action} body`) : undefined;
+    const { view, settled } = await service.act(caller, bookingId, req.params.action, action, body);
+    res.status(settled ? 200 : 202).json(view);
+  });
+
+  return router;
+}

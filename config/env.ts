@@ -1,0 +1,66 @@
+/**
+ * Configuration from the environment, validated with zod at start-up. A
+ * process that is misconfigured stops before doing anything, with one line
+ * per variable saying what is wrong with it.
+ */
+import ms from 'ms';
+import { z } from 'zod';
+import type { Provider } from '../workflows/booking';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `500ms`, `2s`, `10m`, `1h`, `1d`, or a number of milliseconds. */
+export const DurationMs = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    const parsed = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : ms(value.trim() as ms.StringValue);
+    if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (e.g. 500ms, 2s, 10m, 1h, 1d)` });
+      return z.NEVER;
+    }
+    return Math.round(parsed);
+  });
+
+const Url = z.url({ error: 'must be a URL such as http://127.0.0.1:4101' });
+const Secret = z.string({ error: 'is required' }).min(1, 'is required');
+
+export const TemporalConfig = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('bookings'),
+});
+
+export const LogConfig = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** `<PROVIDER>_URL`, `<PROVIDER>_TOKEN`, `<PROVIDER>_TIMEOUT` for one provider. */
+export function providerEndpointFrom(env: Record<string, string | undefined>, provider: Provider) {
+  const prefix = provider.toUpperCase();
+  const schema = z.object({
+    [`${prefix}_URL`]: Url,
+    [`${prefix}_TOKEN`]: Secret,
+    [`${prefix}_TIMEOUT`]: DurationMs.default(10_000),
+  });
+  const parsed = parse(schema, env);
+  return {
+    provider,
+    baseUrl: parsed[`${prefix}_URL`] as string,
+    token: parsed[`${prefix}_TOKEN`] as string,
+    timeoutMs: parsed[`${prefix}_TIMEOUT`] as number,
+  };
+}
+
+export function parse<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+

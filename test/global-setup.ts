@@ -1,0 +1,47 @@
+/**
+ * Once for the whole run: one real Temporal dev server (the same CLI binary
+ * `npm start` uses) and one workflow bundle. Test files reach them through
+ * the environment: TEST_TEMPORAL_ADDRESS and TEST_WORKFLOW_BUNDLE.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { ensureTemporalCli } from '../scripts/temporal-cli';
+import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
+
+declare global {
+  var __TEMPORAL_TEST_ENV__: TestWorkflowEnvironment | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const cli = await ensureTemporalCli();
+  const started = Date.now();
+  const [env, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        ...(cli.path ? { executable: { type: 'existing-path' as const, path: cli.path } } : {}),
+        ip: '127.0.0.1',
+        searchAttributes: [...bookingSearchAttributeKeys],
+        extraArgs: ['--log-level', 'error'],
+      },
+    }),
+    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger }),
+  ]);
+  globalThis.__TEMPORAL_TEST_ENV__ = env;
+  const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'booking-bundle-')), 'workflows.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  process.env.TEST_TEMPORAL_ADDRESS = env.address;
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.stderr.write(`\n[test] Temporal dev server at ${env.address} (${cli.source}); workflow bundle built in ${Date.now() - started} ms\n`);
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`[bundler] ${message}\n`),
+  error: (message: string) => process.stderr.write(`[bundler] ${message}\n`),
+};

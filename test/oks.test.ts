@@ -1,0 +1,442 @@
+/**
+ * An oks layout booking, end to end: the API over HTTP, a real Temporal server,
+ * the worker, and the oks simulator over HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError } from '@temporalio/client';
+import { oksBinding } from '../api/providers';
+import { OKS_BOOKED_LAYOUTS, OKS_UNIT_BOOKED_ERROR, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
+import type { RunningSimulator } from '../simulators/harness';
+import type { OksState } from '../simulators/oks';
+import { type BookingView, cancelSignal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { completeSignal } from '../workflows/oks';
+import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
+import { APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+
+const OKS_TOKEN = 'oks-test-token';
+const UNBOOK = '/api/v1/service/projects/layouts/unbook';
+
+let sim: RunningSimulator<OksState>;
+let stack: Stack;
+
+const timing = { taskPollInitialMs: 200, taskPollMaxMs: 400, taskDeadlineMs: 30_000, holdTermMs: 60_000, releaseEscalationMs: 5_000 };
+
+beforeAll(async () => {
+  sim = await startOksSimulator({ token: OKS_TOKEN, pendingMs: 200, processingMs: 1_200 });
+  stack = await startStack({
+    providers: { oks: { provider: 'oks', baseUrl: sim.url, token: OKS_TOKEN, timeoutMs: 2_000 } },
+    bindings: { oks: oksBinding(timing) },
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await sim?.close();
+});
+
+const layoutRequest = (layoutUuid: string = randomUUID()) => ({
+  layoutUuid,
+  phone: '+77071234567',
+  firstName: 'Иван',
+  lastName: 'Иванов',
+  middleName: 'Иванович',
+  reserveDays: 1,
+});
+
+async function book(request = layoutRequest(), headers: Record<string, string> = {}) {
+  const res = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks', request }, headers });
+  expect(res.status).toBe(202);
+  return res.body as { bookingId: string; taskId: string; status: string; createdAt: string };
+}
+
+async function view(bookingId: string, token?: string): Promise<BookingView> {
+  const res = await stack.api(`/api/v1/bookings/${bookingId}`, { token });
+  expect(res.status).toBe(200);
+  return res.body as BookingView;
+}
+
+const untilStatus = (bookingId: string, status: string, timeoutMs = 20_000) =>
+  eventually(async () => {
+    const v = await view(bookingId);
+    return v.status === status ? v : undefined;
+  }, `booking ${bookingId} to be ${status}`, timeoutMs);
+
+const unbookCallsFor = (showsId: number) =>
+  sim.callsTo('POST', UNBOOK).filter((c) => (c.body as { shows_id?: number }).shows_id === showsId);
+
+const tasksFor = (layoutUuid: string) => readOksState(sim).tasks.filter((t) => t.layoutUuid === layoutUuid);
+const unitOf = (layoutUuid: string) => readOksState(sim).units.find((u) => u.layoutUuid === layoutUuid);
+
+describe('booking a layout', () => {
+  test('a layout is held after several processing polls, then the deal completes it', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    expect(started).toEqual({ taskId: started.bookingId, bookingId: started.bookingId, status: 'pending', createdAt: expect.any(String) });
+
+    const held = await untilStatus(started.bookingId, 'held');
+    const [task] = tasksFor(request.layoutUuid);
+    expect(task!.statusReads.processing).toBeGreaterThanOrEqual(2);
+    expect(held).toMatchObject({
+      provider: 'oks',
+      client: 'test-app',
+      stage: 'reserved',
+      references: { taskId: task!.taskId, contact_id: expect.any(Number), shows_id: expect.any(Number) },
+      result: { contact_id: expect.any(Number), shows_id: expect.any(Number), contact_created: expect.any(Boolean) },
+      waitingFor: { on: 'client', actions: ['complete', 'cancel'], deadline: expect.any(String) },
+      cancellable: true,
+    });
+    expect(unitOf(request.layoutUuid)).toMatchObject({ status: 'booked', shows_id: held.references.shows_id });
+
+    const completed = await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST' });
+    expect(completed.status).toBe(200);
+    expect(completed.body).toMatchObject({ status: 'completed', stage: 'deal_completed', waitingFor: null, cancellable: false });
+    expect(unbookCallsFor(held.references.shows_id as number)).toHaveLength(0);
+    expect(unitOf(request.layoutUuid)?.status).toBe('booked');
+  });
+
+  test('a unit booked by someone else fails with the provider\'s api_error verbatim, and nothing is released', async () => {
+    const started = await book(layoutRequest(OKS_BOOKED_LAYOUTS[0]));
+    const failed = await untilStatus(started.bookingId, 'failed');
+    expect(failed.error).toEqual({
+      code: 'provider_refused',
+      message: OKS_UNIT_BOOKED_ERROR,
+      providerDetails: { detail: 'Failed to create reservation', api_error: OKS_UNIT_BOOKED_ERROR },
+    });
+    expect(failed.cancellable).toBe(false);
+    expect(sim.callsTo('POST', UNBOOK).filter((c) => c.at >= failed.createdAt)).toHaveLength(0);
+  });
+
+  test('a failure forced at the provider reaches the app in the provider\'s words', async () => {
+    const request = layoutRequest();
+    setOksScenario(sim, request.layoutUuid, { failWith: 'Объект недоступен для бронирования' });
+    const started = await book(request);
+    const failed = await untilStatus(started.bookingId, 'failed');
+    expect(failed.error?.message).toBe('Объект недоступен для бронирования');
+  });
+
+  test('provider 5xx answers are retried until the booking goes through', async () => {
+    const request = layoutRequest();
+    sim.setFaults({ failNext: 3, failStatus: 502 });
+    const started = await book(request);
+    await untilStatus(started.bookingId, 'held');
+    expect(tasksFor(request.layoutUuid)).toHaveLength(1);
+    const failedCalls = sim.ctx.calls.filter((c) => c.status === 502);
+    expect(failedCalls.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('the operator\'s view: search attributes and a memo summary with no personal data', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    await untilStatus(started.bookingId, 'held');
+    const described = await stack.client.workflow.getHandle(workflowIdFor(started.bookingId)).describe();
+    expect(described.typedSearchAttributes.get(BookingProvider)).toBe('oks');
+    expect(described.typedSearchAttributes.get(BookingStatus)).toBe('held');
+    expect(described.typedSearchAttributes.get(BookingClient)).toBe('test-app');
+    expect(described.memo?.summary).toMatch(/^oks held \(reserved\); waits for complete\/cancel until /);
+    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo });
+    for (const personal of [request.phone, request.firstName, request.lastName, request.middleName]) {
+      expect(visible).not.toContain(personal);
+    }
+    await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+});
+
+describe('releasing what is held', () => {
+  test('cancel while oks is processing waits for the task, then unbooks exactly once', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    await eventually(async () => ((await view(started.bookingId)).stage === 'task_processing' ? true : undefined), 'processing');
+
+    const cancel = await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: { reason: 'client changed their mind' } });
+    expect([200, 202]).toContain(cancel.status);
+    const cancelled = await untilStatus(started.bookingId, 'cancelled');
+    expect(cancelled.timeline.map((e) => e.note)).toEqual(expect.arrayContaining(['cancel requested: client changed their mind']));
+    expect(unbookCallsFor(cancelled.references.shows_id as number)).toHaveLength(1);
+    expect(unitOf(request.layoutUuid)?.status).toBe('free');
+  });
+
+  test('cancel while held unbooks exactly once and answers with the final view', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    const held = await untilStatus(started.bookingId, 'held');
+    const cancel = await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toMatchObject({ status: 'cancelled', cancellable: false });
+    expect(unbookCallsFor(held.references.shows_id as number)).toHaveLength(1);
+    expect(unitOf(request.layoutUuid)?.status).toBe('free');
+
+    const again = await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+    expect(again.status).toBe(200);
+    expect(unbookCallsFor(held.references.shows_id as number)).toHaveLength(1);
+  });
+
+  test('a release that finds the deal already released counts as done', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    const held = await untilStatus(started.bookingId, 'held');
+    const deal = { contact_id: held.references.contact_id, shows_id: held.references.shows_id };
+    const direct = await fetch(`${sim.url}${UNBOOK}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OKS_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(deal),
+    });
+    expect(direct.status).toBe(200);
+    const cancel = await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+    expect(cancel.body).toMatchObject({ status: 'cancelled', attention: null });
+  });
+
+  test('at the end of the hold term the unit is released and the booking expires', async () => {
+    const request = layoutRequest();
+    const res = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks', request } });
+    const { bookingId } = res.body as { bookingId: string };
+    // A short term for this booking alone: the workflow takes durations from its input.
+    const handle = stack.client.workflow.getHandle(workflowIdFor(bookingId));
+    await handle.terminate('replaced by a short-term booking in this test');
+    const shortTerm = await stack.client.workflow.start('oksLayoutBooking', {
+      taskQueue: stack.taskQueue,
+      workflowId: workflowIdFor(randomUUID()),
+      args: [{ bookingId: randomUUID(), client: 'test-app', request: layoutRequest(), timing: { ...timing, holdTermMs: 1_500 } }],
+    });
+    const result = (await shortTerm.result()) as BookingView;
+    expect(result.status).toBe('expired');
+    expect(result.timeline.map((e) => e.note)).toContain('the hold term ended; the unit was released');
+    expect(unbookCallsFor(result.references.shows_id as number)).toHaveLength(1);
+  });
+
+  test('cancelling from the Temporal UI (workflow cancellation) releases the unit and ends Canceled', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    const held = await untilStatus(started.bookingId, 'held');
+    const handle = stack.client.workflow.getHandle(workflowIdFor(started.bookingId));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect(await handle.query(statusQuery)).toMatchObject({ status: 'cancelled' });
+    expect(unbookCallsFor(held.references.shows_id as number)).toHaveLength(1);
+    expect(unitOf(request.layoutUuid)?.status).toBe('free');
+  });
+});
+
+describe('answers from people', () => {
+  test('signals from the Temporal UI or CLI move the booking on; at the wrong time they are recorded and ignored', async () => {
+    const started = await book();
+    const handle = stack.client.workflow.getHandle(workflowIdFor(started.bookingId));
+    await handle.signal(completeSignal);
+    await untilStatus(started.bookingId, 'held');
+    await handle.signal(completeSignal);
+    const done = (await handle.result()) as BookingView;
+    expect(done.status).toBe('completed');
+    expect(done.timeline.map((e) => e.note)).toContainEqual(expect.stringMatching(/^complete signal ignored: only a held layout can be completed/));
+
+    await handle.signal(cancelSignal, {}).catch(() => undefined);
+    expect((await view(started.bookingId)).status).toBe('completed');
+  });
+
+  test('an answer at the wrong time is a 409 with the reason', async () => {
+    const started = await book();
+    const early = await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST' });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/only a held layout can be completed; the booking is (pending|processing)/);
+    await untilStatus(started.bookingId, 'held');
+    await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST' });
+    const late = await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toBe('the booking is completed: cancel is no longer possible');
+    const unknown = await stack.api(`/api/v1/bookings/${started.bookingId}/accept`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('a oks booking has no "accept" action; it has: cancel, complete');
+  });
+});
+
+describe('durability', () => {
+  test('a worker stopped mid-booking and started again completes it, booking the unit once', async () => {
+    const request = layoutRequest();
+    setOksScenario(sim, request.layoutUuid, { processingMs: 3_000 });
+    const started = await book(request);
+    await eventually(async () => ((await view(started.bookingId)).stage === 'task_processing' ? true : undefined), 'processing');
+    await stack.stopWorker();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await stack.startWorker();
+    await untilStatus(started.bookingId, 'held');
+    expect(tasksFor(request.layoutUuid)).toHaveLength(1);
+    expect(readOksState(sim).deals.filter((d) => d.layoutUuid === request.layoutUuid)).toHaveLength(1);
+    await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+
+  test('a retried POST with the same Idempotency-Key returns the same booking instead of booking twice', async () => {
+    const request = layoutRequest();
+    const key = `order-${randomUUID()}`;
+    const first = await book(request, { 'idempotency-key': key });
+    const retry = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks', request }, headers: { 'idempotency-key': key } });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toMatchObject({ bookingId: first.bookingId, taskId: first.bookingId, createdAt: first.createdAt });
+
+    const otherRequest = await stack.api('/api/v1/bookings', {
+      method: 'POST',
+      json: { provider: 'oks', request: layoutRequest() },
+      headers: { 'idempotency-key': key },
+    });
+    expect(otherRequest.status).toBe(422);
+    expect(otherRequest.body.error.code).toBe('idempotency_key_reused');
+
+    // Keys belong to a client: another app's same key is another booking.
+    const otherApp = await stack.api('/api/v1/bookings', {
+      method: 'POST',
+      token: OTHER_APP_TOKEN,
+      json: { provider: 'oks', request: layoutRequest() },
+      headers: { 'idempotency-key': key },
+    });
+    expect(otherApp.status).toBe(202);
+    expect(otherApp.body.bookingId).not.toBe(first.bookingId);
+
+    await untilStatus(first.bookingId, 'held');
+    expect(tasksFor(request.layoutUuid)).toHaveLength(1);
+    await stack.api(`/api/v1/bookings/${first.bookingId}/cancel`, { method: 'POST', json: {} });
+    await stack.api(`/api/v1/bookings/${otherApp.body.bookingId}/cancel`, { method: 'POST', json: {}, token: OTHER_APP_TOKEN });
+  });
+});
+
+describe('the API refuses what it cannot take', () => {
+  test('every invalid field is named in a 400', async () => {
+    const res = await stack.api('/api/v1/bookings', {
+      method: 'POST',
+      json: { provider: 'oks', request: { layoutUuid: 'not-a-uuid', phone: '+7707123456789012345', firstName: '', lastName: 'x'.repeat(77), reserveDays: 2 } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.fields).toEqual([
+      { field: 'request.layoutUuid', message: 'layoutUuid must be a UUID' },
+      { field: 'request.phone', message: 'phone is at most 16 characters' },
+      { field: 'request.firstName', message: 'firstName is 1 to 76 characters' },
+      { field: 'request.lastName', message: 'lastName is 1 to 76 characters' },
+      { field: 'request.reserveDays', message: 'only 1 is supported for now' },
+    ]);
+  });
+
+  test('a missing request, an unknown provider and malformed JSON are clear 400s', async () => {
+    const missing = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.fields).toEqual([{ field: 'request', message: 'Invalid input: expected object, received undefined' }]);
+    const empty = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks', request: {} } });
+    expect(empty.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['request.layoutUuid', 'request.phone', 'request.firstName', 'request.lastName']);
+    const unknown = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'acme', request: {} } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.fields).toEqual([{ field: 'provider', message: 'provider must be one of: oks' }]);
+    const malformed = await stack.api('/api/v1/bookings', { method: 'POST', body: '{"provider":', headers: { 'content-type': 'application/json' } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('invalid_request');
+  });
+
+  test('a missing or unknown token is a 401, and another client\'s booking is not found', async () => {
+    const none = await stack.api('/api/v1/bookings', { method: 'POST', token: null, json: { provider: 'oks', request: layoutRequest() } });
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ error: { code: 'unauthenticated', message: 'missing Authorization: Bearer <token> header' } });
+    const wrong = await stack.api('/api/v1/bookings', { token: 'not-a-known-token' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.message).toBe('unknown API token');
+
+    const started = await book();
+    const other = await stack.api(`/api/v1/bookings/${started.bookingId}`, { token: OTHER_APP_TOKEN });
+    expect(other.status).toBe(404);
+    const approver = await stack.api(`/api/v1/bookings/${started.bookingId}`, { token: APPROVER_TOKEN });
+    expect(approver.status).toBe(200);
+    const badId = await stack.api('/api/v1/bookings/12345');
+    expect(badId.status).toBe(400);
+    expect(badId.body.error.fields).toEqual([{ field: 'bookingId', message: 'a bookingId is a UUID' }]);
+    await untilStatus(started.bookingId, 'held');
+    await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+
+  test('lists show the caller\'s own bookings, filtered by status', async () => {
+    const mine = await book();
+    await untilStatus(mine.bookingId, 'held');
+    const list = await eventually(async () => {
+      const res = await stack.api('/api/v1/bookings?provider=oks&status=held');
+      return res.body.bookings.some((b: { bookingId: string }) => b.bookingId === mine.bookingId) ? res : undefined;
+    }, 'the booking in the list');
+    expect(list.body.bookings.every((b: { client: string; status: string }) => b.client === 'test-app' && b.status === 'held')).toBe(true);
+    const others = await stack.api('/api/v1/bookings', { token: OTHER_APP_TOKEN });
+    expect(others.body.bookings.some((b: { bookingId: string }) => b.bookingId === mine.bookingId)).toBe(false);
+    const badFilter = await stack.api('/api/v1/bookings?status=booked');
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.error.fields[0].field).toBe('status');
+    await stack.api(`/api/v1/bookings/${mine.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+});
+
+describe('oks\'s own endpoints, served by the orchestrator', () => {
+  const SEED_REQUEST = {
+    layoutUuid: '8d1222e4-e78a-4b60-9dbb-7293ce22285d',
+    phone: '+77071234567',
+    firstName: 'Иван',
+    lastName: 'Иванов',
+    middleName: 'Иванович',
+    reserveDays: 1,
+  };
+
+  test('book, status and unbook answer as the seed\'s examples, field for field', async () => {
+    const booked = await stack.api('/api/v1/service/projects/layouts/book', { method: 'POST', json: { ...SEED_REQUEST, layoutUuid: randomUUID() } });
+    expect(booked.status).toBe(200);
+    expect(Object.keys(booked.body)).toEqual(['taskId', 'status', 'createdAt']);
+    expect(booked.body.status).toBe('pending');
+    expect(booked.body.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+
+    const statusPath = `/api/v1/service/projects/layouts/book/status/${booked.body.taskId}`;
+    const inFlight = await stack.api(statusPath);
+    expect(Object.keys(inFlight.body)).toEqual(['taskId', 'status', 'createdAt', 'result']);
+    expect(['pending', 'processing']).toContain(inFlight.body.status);
+    expect(inFlight.body.result).toBeNull();
+
+    const completed = await eventually(async () => {
+      const res = await stack.api(statusPath);
+      return res.body.status === 'completed' ? res.body : undefined;
+    }, 'the task to complete');
+    expect(Object.keys(completed)).toEqual(['taskId', 'status', 'createdAt', 'result']);
+    expect(completed).toEqual({
+      taskId: booked.body.taskId,
+      status: 'completed',
+      createdAt: booked.body.createdAt,
+      result: { contact_id: expect.any(Number), shows_id: expect.any(Number), contact_created: expect.any(Boolean) },
+    });
+    expect(Object.keys(completed.result)).toEqual(['contact_id', 'shows_id', 'contact_created']);
+
+    const unbook = await stack.api(UNBOOK, { method: 'POST', json: { contact_id: completed.result.contact_id, shows_id: completed.result.shows_id } });
+    expect(unbook.status).toBe(200);
+    expect(unbook.body).toBeUndefined();
+    expect(unbookCallsFor(completed.result.shows_id)).toHaveLength(1);
+
+    const twice = await stack.api(UNBOOK, { method: 'POST', json: { contact_id: completed.result.contact_id, shows_id: completed.result.shows_id } });
+    expect(twice.status).toBe(400);
+    expect(twice.body).toEqual({ detail: 'Failed to remove reservation', api_error: 'Сделка не в брони' });
+  });
+
+  test('a failed task answers as the seed\'s failed example', async () => {
+    const booked = await stack.api('/api/v1/service/projects/layouts/book', { method: 'POST', json: { ...SEED_REQUEST, layoutUuid: OKS_BOOKED_LAYOUTS[1] } });
+    const failed = await eventually(async () => {
+      const res = await stack.api(`/api/v1/service/projects/layouts/book/status/${booked.body.taskId}`);
+      return res.body.status === 'failed' ? res.body : undefined;
+    }, 'the task to fail');
+    expect(failed).toEqual({
+      taskId: booked.body.taskId,
+      status: 'failed',
+      createdAt: booked.body.createdAt,
+      result: { detail: 'Failed to create reservation', api_error: 'Property unit is booked by user ' },
+    });
+  });
+
+  test('errors keep oks\'s shapes: 401 detail, 422 field list, 404 unknown task', async () => {
+    const noToken = await stack.api('/api/v1/service/projects/layouts/book', { method: 'POST', token: null, json: SEED_REQUEST });
+    expect(noToken.status).toBe(401);
+    expect(noToken.body).toEqual({ detail: 'missing Authorization: Bearer <token> header' });
+    const invalid = await stack.api('/api/v1/service/projects/layouts/book', { method: 'POST', json: { phone: '+77071234567', firstName: 'Иван' } });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.detail.map((d: { loc: string[] }) => d.loc)).toEqual([
+      ['body', 'layoutUuid'],
+      ['body', 'lastName'],
+    ]);
+    const unknown = await stack.api(`/api/v1/service/projects/layouts/book/status/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ detail: 'Task not found' });
+  });
+});

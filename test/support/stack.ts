@@ -1,0 +1,141 @@
+/**
+ * Everything a test needs around one provider: its simulator (real HTTP), a
+ * worker on a task queue of the test file's own, a Temporal client, and the
+ * API on a free port. The Temporal server is the run's one dev server.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import type { Caller } from '../../api/auth';
+import type { ProviderBindings } from '../../api/providers';
+import type { ProviderEndpoint } from '../../activities/http';
+import { createBookingWorker } from '../../worker/create';
+
+export const APP_TOKEN = 'test-app-token';
+export const OTHER_APP_TOKEN = 'test-other-app-token';
+export const APPROVER_TOKEN = 'test-approver-token';
+export const TOKENS = new Map<string, Caller>([
+  [APP_TOKEN, { client: 'test-app', role: 'app' }],
+  [OTHER_APP_TOKEN, { client: 'other-app', role: 'app' }],
+  [APPROVER_TOKEN, { client: 'approvals-desk', role: 'approver' }],
+]);
+
+let runtimeInstalled = false;
+
+export interface StackOptions {
+  providers: { oks: ProviderEndpoint };
+  bindings: ProviderBindings;
+  settleWaitMs?: number;
+}
+
+export interface Stack {
+  client: Client;
+  taskQueue: string;
+  apiUrl: string;
+  /** fetch against the API with a token (the app's unless told otherwise). */
+  api(path: string, init?: RequestInit & { token?: string | null; json?: unknown }): Promise<{ status: number; body: any; headers: Headers }>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const address = process.env.TEST_TEMPORAL_ADDRESS;
+  const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const taskQueue = `test-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const startWorker = async (): Promise<void> => {
+    worker = await createBookingWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      logger,
+      providers: options.providers,
+      workflowBundle: { codePath: bundlePath },
+      shutdownGraceTime: '1 second',
+    });
+    running = worker.run();
+  };
+  const stopWorker = async (): Promise<void> => {
+    if (!worker) return;
+    worker.shutdown();
+    await running;
+    worker = undefined;
+  };
+  await startWorker();
+
+  const app = createApp({
+    client,
+    taskQueue,
+    tokens: TOKENS,
+    providers: options.bindings,
+    logger,
+    settleWaitMs: options.settleWaitMs ?? 2_000,
+    queryTimeoutMs: 5_000,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    client,
+    taskQueue,
+    apiUrl,
+    async api(path, init = {}) {
+      const { token = APP_TOKEN, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token !== null) headers.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) headers.set('content-type', 'application/json');
+      const response = await fetch(`${apiUrl}${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body, headers: response.headers };
+    },
+    startWorker,
+    stopWorker,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stopWorker();
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value, or fails with the last thing seen. */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

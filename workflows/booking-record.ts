@@ -1,0 +1,144 @@
+/**
+ * The booking view kept by a workflow, and what operators see of it: every
+ * change of status is mirrored to the search attributes and the memo summary,
+ * and written to the timeline. One mechanism for every provider's workflow.
+ */
+import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  type BookingError,
+  type BookingStatus,
+  type BookingView,
+  type Provider,
+  type Waiting,
+  isTerminal,
+} from './booking';
+import { BookingClient, BookingProvider, BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
+
+/** Timelines stay short: a booking's history lives in Temporal, the view is for reading. */
+const TIMELINE_LIMIT = 50;
+
+export class BookingRecord {
+  private readonly data: BookingView;
+
+  constructor(bookingId: string, provider: Provider, client: string) {
+    const now = new Date().toISOString();
+    this.data = {
+      bookingId,
+      provider,
+      client,
+      status: 'pending',
+      stage: 'received',
+      createdAt: workflowInfo().startTime.toISOString(),
+      updatedAt: now,
+      waitingFor: null,
+      references: {},
+      result: null,
+      error: null,
+      attention: null,
+      cancellable: true,
+      timeline: [{ at: now, status: 'pending', stage: 'received', note: 'booking received' }],
+    };
+  }
+
+  /** A copy, so a query never hands out the live object (the workflow sandbox has no structuredClone). */
+  get view(): BookingView {
+    return JSON.parse(JSON.stringify(this.data)) as BookingView;
+  }
+
+  get status(): BookingStatus {
+    return this.data.status;
+  }
+
+  get stage(): string {
+    return this.data.stage;
+  }
+
+  get isTerminal(): boolean {
+    return isTerminal(this.data.status);
+  }
+
+  /** Moves the booking on; the status reaches search attributes and memo at once. */
+  moveTo(status: BookingStatus, stage: string, note: string, waitingFor: Waiting | null = null): void {
+    const statusChanged = status !== this.data.status;
+    this.data.status = status;
+    this.data.stage = stage;
+    this.data.waitingFor = waitingFor;
+    if (isTerminal(status)) this.data.cancellable = false;
+    this.record(note);
+    if (statusChanged) upsertSearchAttributes([{ key: BookingStatusKey, value: status }]);
+    this.publishSummary();
+    log.info('booking moved', { bookingId: this.data.bookingId, status, stage });
+  }
+
+  /** Provider identifiers; they become searchable as `provider:name:value`. */
+  addReferences(references: Record<string, string | number>): void {
+    Object.assign(this.data.references, references);
+    upsertSearchAttributes([
+      {
+        key: BookingReference,
+        value: Object.entries(this.data.references).map(([name, value]) => `${this.data.provider}:${name}:${value}`),
+      },
+    ]);
+  }
+
+  setResult(result: Record<string, unknown>): void {
+    this.data.result = result;
+    this.touch();
+  }
+
+  setError(error: BookingError): void {
+    this.data.error = error;
+    this.touch();
+  }
+
+  setCancellable(cancellable: boolean, note?: string): void {
+    this.data.cancellable = cancellable;
+    if (note) this.record(note);
+    else this.touch();
+  }
+
+  /** Something an operator must look at; shown in the view and the memo. */
+  flag(attention: string | null): void {
+    this.data.attention = attention;
+    if (attention) {
+      this.record(`attention: ${attention}`);
+      log.warn('booking needs attention', { bookingId: this.data.bookingId, attention });
+    } else {
+      this.touch();
+    }
+    this.publishSummary();
+  }
+
+  /** A note in the timeline without a change of status (e.g. a signal that was ignored). */
+  note(note: string): void {
+    this.record(note);
+  }
+
+  /** Search attributes and memo a workflow starts with (also set by the API at start). */
+  static startAttributes(provider: Provider, client: string) {
+    return [
+      { key: BookingProvider, value: provider },
+      { key: BookingStatusKey, value: 'pending' },
+      { key: BookingClient, value: client },
+    ];
+  }
+
+  private record(note: string): void {
+    const at = new Date().toISOString();
+    this.data.updatedAt = at;
+    this.data.timeline.push({ at, status: this.data.status, stage: this.data.stage, note });
+    if (this.data.timeline.length > TIMELINE_LIMIT) this.data.timeline.splice(1, this.data.timeline.length - TIMELINE_LIMIT);
+  }
+
+  private touch(): void {
+    this.data.updatedAt = new Date().toISOString();
+  }
+
+  /** One line for the UI's memo column: provider, status, stage, and any alarm. No personal data. */
+  private publishSummary(): void {
+    const parts = [`${this.data.provider} ${this.data.status} (${this.data.stage})`];
+    if (this.data.waitingFor?.deadline) parts.push(`waits for ${this.data.waitingFor.actions.join('/')} until ${this.data.waitingFor.deadline}`);
+    if (this.data.attention) parts.push(`ATTENTION: ${this.data.attention}`);
+    upsertMemo({ summary: parts.join('; ') });
+  }
+}

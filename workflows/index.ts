@@ -1,0 +1,2 @@
+/** The workflows the worker registers: one lifecycle per provider. */
+export { oksLayoutBooking } from './oks';

@@ -1,0 +1,192 @@
+/**
+ * An apartment layout booked with oks: oks books it in a background task, the
+ * unit is then held for `reserveDays` while the deal goes ahead, and released
+ * (unbook) if the booking is cancelled or the term ends first.
+ */
+import {
+  ActivityFailure,
+  CancellationScope,
+  type ActivityOptions,
+  condition,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { OksActivities } from '../activities/oks/activities';
+import type { BookLayoutRequest, FinishedTask, LayoutDeal } from '../activities/oks/contract';
+import { type BookingStart, type BookingView, type CancelRequest, cancelSignal, cancelUpdate, statusQuery } from './booking';
+import { BookingRecord } from './booking-record';
+import { CompensationStack } from './compensations';
+import { describeFailure } from './failures';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface OksTiming {
+  /** First pause between looks at the provider's task; doubles up to the maximum. */
+  taskPollInitialMs: number;
+  taskPollMaxMs: number;
+  /** How long oks may take to finish its task before the booking gives up. */
+  taskDeadlineMs: number;
+  /** How long the unit stays held for the deal; oks's rule is `reserveDays` days. */
+  holdTermMs: number;
+  /** After this long a failing release flags the booking for an operator (and goes on retrying). */
+  releaseEscalationMs: number;
+}
+
+export const defaultOksTiming = (request: Pick<BookLayoutRequest, 'reserveDays'>): OksTiming => ({
+  taskPollInitialMs: 1_000,
+  taskPollMaxMs: 30_000,
+  taskDeadlineMs: 30 * 60_000,
+  holdTermMs: (request.reserveDays ?? 1) * DAY_MS,
+  releaseEscalationMs: 10 * 60_000,
+});
+
+export type OksBookingStart = BookingStart<BookLayoutRequest, OksTiming>;
+
+/** The deal went ahead: the hold ends as `completed`, nothing is released. */
+export const completeSignal = defineSignal('complete');
+export const completeUpdate = defineUpdate<BookingView>('completeBooking');
+
+/** A single HTTP call to oks; transport errors and 5xx retry with backoff. */
+const CALL: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingView> {
+  const timing: OksTiming = { ...defaultOksTiming(input.request), ...input.timing };
+  const booking = new BookingRecord(input.bookingId, 'oks', input.client);
+  const oks = proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.taskDeadlineMs });
+  const oksTask = proxyActivities<OksActivities>({
+    ...CALL,
+    scheduleToCloseTimeout: timing.taskDeadlineMs,
+    // A poller that stops heartbeating (its worker died) is replaced.
+    heartbeatTimeout: timing.taskPollMaxMs + 30_000,
+  });
+  const releases = new CompensationStack(booking, {
+    firstTry: proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    untilDone: proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    pauseBetweenRoundsMs: timing.taskPollMaxMs,
+  });
+
+  let cancelRequest: CancelRequest | undefined;
+  let dealCompleted = false;
+
+  setHandler(statusQuery, () => booking.view);
+  const refuseCancel = (): string | undefined => {
+    if (!booking.view.cancellable) return `the booking is ${booking.status}: there is nothing to cancel`;
+    return undefined;
+  };
+  const acceptCancel = (request: CancelRequest = {}): void => {
+    if (cancelRequest) return;
+    cancelRequest = request;
+    booking.note(`cancel requested${request.reason ? `: ${request.reason}` : ''}`);
+  };
+  setHandler(cancelUpdate, (request) => (acceptCancel(request), booking.view), {
+    validator: (_request?: CancelRequest) => {
+      const refusal = refuseCancel();
+      if (refusal) throw new Error(refusal);
+    },
+  });
+  setHandler(cancelSignal, (request) => {
+    const refusal = refuseCancel();
+    if (refusal) booking.note(`cancel signal ignored: ${refusal}`);
+    else acceptCancel(request);
+  });
+  const refuseComplete = (): string | undefined =>
+    booking.status === 'held' && !cancelRequest ? undefined : `only a held layout can be completed; the booking is ${booking.status}`;
+  setHandler(completeUpdate, () => ((dealCompleted = true), booking.view), {
+    validator: () => {
+      const refusal = refuseComplete();
+      if (refusal) throw new Error(refusal);
+    },
+  });
+  setHandler(completeSignal, () => {
+    const refusal = refuseComplete();
+    if (refusal) booking.note(`complete signal ignored: ${refusal}`);
+    else dealCompleted = true;
+  });
+
+  const finish = async (): Promise<BookingView> => {
+    await condition(allHandlersFinished);
+    return booking.view;
+  };
+  const releaseAndEnd = async (status: 'cancelled' | 'expired', note: string): Promise<void> => {
+    booking.moveTo(booking.status, 'releasing', 'releasing the unit', { on: 'provider', actions: [], deadline: null, atDeadline: '' });
+    await releases.unwind();
+    booking.moveTo(status, status, note);
+  };
+
+  try {
+    // The task and its outcome are shielded from cancellation: once oks may be
+    // booking the unit, the workflow must learn the outcome to release it.
+    booking.moveTo('processing', 'task_requested', 'asking oks to book the layout', {
+      on: 'provider',
+      actions: ['cancel'],
+      deadline: null,
+      atDeadline: '',
+    });
+    const taskId = await CancellationScope.nonCancellable(() => oks.requestLayoutBooking(input.request));
+    booking.addReferences({ taskId });
+    booking.moveTo('processing', 'task_processing', `oks is processing task ${taskId}`, {
+      on: 'provider',
+      actions: ['cancel'],
+      deadline: new Date(Date.now() + timing.taskDeadlineMs).toISOString(),
+      atDeadline: 'the booking fails as unanswered',
+    });
+    const task: FinishedTask = await CancellationScope.nonCancellable(() => oksTask.awaitLayoutBookingTask(taskId, { initialMs: timing.taskPollInitialMs, maxMs: timing.taskPollMaxMs }));
+    if (task.status === 'failed') {
+      booking.setError({ code: 'provider_refused', message: task.result.api_error, providerDetails: task.result });
+      booking.moveTo('failed', 'task_failed', `oks refused: ${task.result.detail}: ${task.result.api_error}`);
+      return await finish();
+    }
+
+    const deal: LayoutDeal = task.result;
+    booking.addReferences({ contact_id: deal.contact_id, shows_id: deal.shows_id });
+    booking.setResult(deal);
+    releases.push(`unbook deal ${deal.shows_id}`, (activities) => activities.releaseLayout(deal));
+
+    if (cancelRequest) {
+      await releaseAndEnd('cancelled', 'cancelled while oks was booking; the unit was released');
+      return await finish();
+    }
+
+    const heldUntil = new Date(Date.now() + timing.holdTermMs).toISOString();
+    booking.moveTo('held', 'reserved', `the unit is held until ${heldUntil}`, {
+      on: 'client',
+      actions: ['complete', 'cancel'],
+      deadline: heldUntil,
+      atDeadline: 'the unit is released (unbook) and the booking expires',
+    });
+    const answered = await condition(() => dealCompleted || cancelRequest !== undefined, timing.holdTermMs);
+
+    if (answered && dealCompleted) {
+      booking.moveTo('completed', 'deal_completed', 'the deal went ahead; the unit stays with the client');
+    } else if (answered) {
+      await releaseAndEnd('cancelled', 'cancelled; the unit was released');
+    } else {
+      await releaseAndEnd('expired', 'the hold term ended; the unit was released');
+    }
+    return await finish();
+  } catch (err) {
+    if (isCancellation(err)) {
+      // Cancelled from the Temporal UI or CLI: release, then end as Canceled there too.
+      booking.note('workflow cancellation requested by an operator');
+      await releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released');
+      throw err;
+    }
+    // Anything but an activity's failure is a bug: fail the workflow task, so a fix can resume it.
+    if (!(err instanceof ActivityFailure)) throw err;
+    const error = describeFailure(err);
+    booking.setError(error);
+    if (releases.size > 0) await releases.unwind();
+    booking.moveTo('failed', booking.stage, `failed: ${error.message}`);
+    if (error.code === 'provider_timeout') {
+      booking.flag('oks did not finish its task in time; if it completes later the unit stays held until oks releases it');
+    }
+    return await finish();
+  }
+}

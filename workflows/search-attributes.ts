@@ -1,0 +1,20 @@
+/**
+ * Search attributes operators filter on in the Temporal UI and CLI. Defined once:
+ * workflows upsert them, the API lists by them, the dev server and tests register
+ * them. Values are provider keys, booking statuses and client names (the API
+ * token's owner), never personal data.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const BookingProvider = defineSearchAttributeKey('BookingProvider', SearchAttributeType.KEYWORD);
+export const BookingStatus = defineSearchAttributeKey('BookingStatus', SearchAttributeType.KEYWORD);
+export const BookingClient = defineSearchAttributeKey('BookingClient', SearchAttributeType.KEYWORD);
+/** Provider-side references (`oks:shows_id:836603`), so a provider's id finds its booking. */
+export const BookingReference = defineSearchAttributeKey('BookingReference', SearchAttributeType.KEYWORD_LIST);
+
+export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference] as const;
+
+/** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
+export const bookingSearchAttributeCliArgs: string[] = bookingSearchAttributeKeys.map(
+  (key) => `${key.name}=${key.type === SearchAttributeType.KEYWORD_LIST ? 'KeywordList' : 'Keyword'}`,
+);
