@@ -7,7 +7,6 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { type Caller, authenticate } from './auth';
 import { BookingService } from './bookings';
 import { ApiError, errorHandler } from './errors';
-import { oksFacadeRoutes } from './oks-facade';
 import type { ProviderBindings } from './providers';
 import { bookingRoutes } from './routes';
 
@@ -90,8 +89,10 @@ export function createApp(options: AppOptions): Express {
 
   const auth = authenticate(options.tokens);
   app.use('/api/v1/bookings', auth, bookingRoutes(service, options.providers));
-  if (options.providers.oks) {
-    app.use('/api/v1/service/projects/layouts', oksFacadeRoutes(service, options.providers.oks, auth));
+  for (const binding of Object.values(options.providers)) {
+    for (const { mountPath, router, errorHandler } of binding.routes?.(service, binding) ?? []) {
+      app.use(mountPath, auth, router, ...(errorHandler ? [errorHandler] : []));
+    }
   }
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(logger));

@@ -23,7 +23,7 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
   const configured = Object.keys(bindings) as Provider[];
   const StartEnvelope = z.object({
     provider: z.enum(configured as [Provider, ...Provider[]], { error: `provider must be one of: ${configured.join(', ')}` }),
-    request: z.unknown(),
+    request: z.looseObject({}, { error: "request is required: an object with the provider's booking fields" }),
   });
 
   router.post('/', async (req, res) => {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import { oksBinding } from '../api/providers';
+import { oksBinding } from '../api/providers/oks';
 import { OKS_BOOKED_LAYOUTS, OKS_UNIT_BOOKED_ERROR, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
 import type { RunningSimulator } from '../simulators/harness';
 import type { OksState } from '../simulators/oks';
@@ -186,21 +186,30 @@ describe('releasing what is held', () => {
   });
 
   test('at the end of the hold term the unit is released and the booking expires', async () => {
-    const request = layoutRequest();
-    const res = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks', request } });
-    const { bookingId } = res.body as { bookingId: string };
-    // A short term for this booking alone: the workflow takes durations from its input.
-    const handle = stack.client.workflow.getHandle(workflowIdFor(bookingId));
-    await handle.terminate('replaced by a short-term booking in this test');
-    const shortTerm = await stack.client.workflow.start('oksLayoutBooking', {
+    // A short term for this booking alone: the workflow takes its durations from its input.
+    const bookingId = randomUUID();
+    const handle = await stack.client.workflow.start('oksLayoutBooking', {
       taskQueue: stack.taskQueue,
-      workflowId: workflowIdFor(randomUUID()),
-      args: [{ bookingId: randomUUID(), client: 'test-app', request: layoutRequest(), timing: { ...timing, holdTermMs: 1_500 } }],
+      workflowId: workflowIdFor(bookingId),
+      args: [{ bookingId, client: 'test-app', request: layoutRequest(), timing: { ...timing, holdTermMs: 1_500 } }],
     });
-    const result = (await shortTerm.result()) as BookingView;
+    const held = await untilStatus(bookingId, 'held');
+    expect(held.waitingFor?.atDeadline).toBe('the unit is released (unbook) and the booking expires');
+    const result = (await handle.result()) as BookingView;
     expect(result.status).toBe('expired');
     expect(result.timeline.map((e) => e.note)).toContain('the hold term ended; the unit was released');
     expect(unbookCallsFor(result.references.shows_id as number)).toHaveLength(1);
+  });
+
+  test('an answer that comes too late for the book request is flagged: oks cannot say whether it booked', async () => {
+    const request = layoutRequest();
+    sim.setFaults({ hangNext: 1, hangMs: 3_000 });
+    const started = await book(request);
+    const failed = await untilStatus(started.bookingId, 'failed', 30_000);
+    // The first request did book the unit (its answer came too late); the retry found it taken.
+    expect(tasksFor(request.layoutUuid)).toHaveLength(2);
+    expect(failed.error?.message).toBe(OKS_UNIT_BOOKED_ERROR);
+    expect(failed.attention).toMatch(/^an earlier book request got no answer and may have booked the unit/);
   });
 
   test('cancelling from the Temporal UI (workflow cancellation) releases the unit and ends Canceled', async () => {
@@ -317,7 +326,7 @@ describe('the API refuses what it cannot take', () => {
   test('a missing request, an unknown provider and malformed JSON are clear 400s', async () => {
     const missing = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks' } });
     expect(missing.status).toBe(400);
-    expect(missing.body.error.fields).toEqual([{ field: 'request', message: 'Invalid input: expected object, received undefined' }]);
+    expect(missing.body.error.fields).toEqual([{ field: 'request', message: "request is required: an object with the provider's booking fields" }]);
     const empty = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'oks', request: {} } });
     expect(empty.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['request.layoutUuid', 'request.phone', 'request.firstName', 'request.lastName']);
     const unknown = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'acme', request: {} } });

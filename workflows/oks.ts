@@ -129,7 +129,7 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
       deadline: null,
       atDeadline: '',
     });
-    const taskId = await CancellationScope.nonCancellable(() => oks.requestLayoutBooking(input.request));
+    const { taskId, earlierAttemptsUnclear } = await CancellationScope.nonCancellable(() => oks.requestLayoutBooking(input.request));
     booking.addReferences({ taskId });
     booking.moveTo('processing', 'task_processing', `oks is processing task ${taskId}`, {
       on: 'provider',
@@ -141,6 +141,10 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
     if (task.status === 'failed') {
       booking.setError({ code: 'provider_refused', message: task.result.api_error, providerDetails: task.result });
       booking.moveTo('failed', 'task_failed', `oks refused: ${task.result.detail}: ${task.result.api_error}`);
+      if (earlierAttemptsUnclear) {
+        // oks has no idempotency key and no lookup: an unanswered earlier request may hold the unit.
+        booking.flag('an earlier book request got no answer and may have booked the unit; oks offers no way to find it, so it stays held until oks releases it after reserveDays');
+      }
       return await finish();
     }
 

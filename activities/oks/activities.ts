@@ -5,6 +5,12 @@ import type { BookLayoutRequest, FinishedTask, LayoutDeal } from './contract';
 import type { OksClient, UnbookOutcome } from './client';
 import { activityLogger } from '../logging';
 
+export interface BookingTaskStarted {
+  taskId: string;
+  /** Whether an earlier attempt may have started a task we never heard of. */
+  earlierAttemptsUnclear: boolean;
+}
+
 export interface TaskPolling {
   initialMs: number;
   maxMs: number;
@@ -22,13 +28,15 @@ export function createOksActivities({ oks, logger }: OksDeps) {
      * key, so the task id is recorded as a heartbeat the moment it is known: a
      * retry after a worker crash finds it there and does not book a second time.
      */
-    async requestLayoutBooking(request: BookLayoutRequest): Promise<string> {
+    async requestLayoutBooking(request: BookLayoutRequest): Promise<BookingTaskStarted> {
       const ctx = Context.current();
-      const recorded = ctx.info.heartbeatDetails as { taskId?: string } | undefined;
-      if (recorded?.taskId) return recorded.taskId;
+      const recorded = ctx.info.heartbeatDetails as BookingTaskStarted | undefined;
+      if (recorded?.taskId) return recorded;
       const accepted = await oks.bookLayout(request, activityLogger(logger));
-      ctx.heartbeat({ taskId: accepted.taskId });
-      return accepted.taskId;
+      // An earlier attempt that failed without an answer (timeout, 5xx) may have started a task too.
+      const started: BookingTaskStarted = { taskId: accepted.taskId, earlierAttemptsUnclear: ctx.info.attempt > 1 };
+      ctx.heartbeat(started);
+      return started;
     },
 
     /**

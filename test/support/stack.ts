@@ -12,7 +12,7 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import type { Caller } from '../../api/auth';
 import type { ProviderBindings } from '../../api/providers';
-import type { ProviderEndpoint } from '../../activities/http';
+import type { ActivityDeps } from '../../activities';
 import { createBookingWorker } from '../../worker/create';
 
 export const APP_TOKEN = 'test-app-token';
@@ -27,7 +27,7 @@ export const TOKENS = new Map<string, Caller>([
 let runtimeInstalled = false;
 
 export interface StackOptions {
-  providers: { oks: ProviderEndpoint };
+  providers: ActivityDeps['providers'];
   bindings: ProviderBindings;
   settleWaitMs?: number;
 }

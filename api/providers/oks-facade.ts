@@ -4,15 +4,15 @@
  * seed's examples field for field; errors keep oks's `{detail, api_error}` and
  * FastAPI-style shapes (see activities/oks/contract.ts for the assumptions).
  */
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
-import { BookLayoutRequest, DEAL_NOT_BOOKED, UNBOOK_FAILED_DETAIL, UnbookRequest } from '../activities/oks/contract';
-import type { BookingView } from '../workflows/booking';
-import { callerOf } from './auth';
-import type { BookingService } from './bookings';
-import { ApiError } from './errors';
-import type { ProviderBinding } from './providers';
-import { IdempotencyKey } from './routes';
+import { BookLayoutRequest, DEAL_NOT_BOOKED, UNBOOK_FAILED_DETAIL, UnbookRequest } from '../../activities/oks/contract';
+import type { BookingView } from '../../workflows/booking';
+import { callerOf } from '../auth';
+import type { BookingService } from '../bookings';
+import { ApiError } from '../errors';
+import { type ProviderBinding, cancelAction } from './binding';
+import { IdempotencyKey } from '../routes';
 
 /** oks writes times with microseconds: `2025-10-28T16:22:42.381514Z`. */
 export const oksTimestamp = (iso: string): string => iso.replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -62,9 +62,8 @@ class FacadeError extends Error {
   }
 }
 
-export function oksFacadeRoutes(service: BookingService, binding: ProviderBinding, auth: RequestHandler): Router {
+export function oksFacadeRoutes(service: BookingService, binding: ProviderBinding): Router {
   const router = Router();
-  router.use(auth);
 
   router.post('/book', async (req, res) => {
     const caller = callerOf(req);
@@ -91,9 +90,8 @@ export function oksFacadeRoutes(service: BookingService, binding: ProviderBindin
     if (!booking) throw notBooked;
     const view = await service.view(caller, booking.bookingId);
     if (view.status !== 'held' || view.references.contact_id !== deal.contact_id) throw notBooked;
-    const cancel = binding.actions.cancel!;
     try {
-      await service.act(caller, booking.bookingId, 'cancel', cancel, { reason: 'unbook requested through the oks API' });
+      await service.act(caller, booking.bookingId, 'cancel', cancelAction, { reason: 'unbook requested through the oks API' });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) throw notBooked;
       throw err;
@@ -101,11 +99,12 @@ export function oksFacadeRoutes(service: BookingService, binding: ProviderBindin
     res.status(200).end();
   });
 
-  // Errors in oks's shapes: `{detail}` for auth and lookups, the seed's body for refusals.
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof FacadeError) res.status(err.status).json(err.body);
-    else if (err instanceof ApiError && err.status < 500) res.status(err.status).json({ detail: err.message });
-    else next(err);
-  });
   return router;
+}
+
+/** Errors in oks's shapes: `{detail}` for auth and lookups, the seed's body for refusals. */
+export function oksFacadeErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (err instanceof FacadeError) res.status(err.status).json(err.body);
+  else if (err instanceof ApiError && err.status < 500) res.status(err.status).json({ detail: err.message });
+  else next(err);
 }

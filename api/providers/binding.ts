@@ -1,0 +1,48 @@
+/**
+ * What the API knows of each provider: the request it accepts, the workflow
+ * that serves it, the durations configured for it, and the answers (updates)
+ * people may give a booking of it. The registry of providers is ./index.ts.
+ */
+import type { ErrorRequestHandler, Router } from 'express';
+import { z } from 'zod';
+import type { CancelRequest, Provider } from '../../workflows/booking';
+import { cancelUpdate } from '../../workflows/booking';
+import type { Role } from '../auth';
+import type { BookingService } from '../bookings';
+
+export interface ActionBinding {
+  /** The update's name, taken from its shared definition. */
+  update: string;
+  /** Schema of the request body handed to the update; none means no body. */
+  body?: z.ZodType;
+  roles: readonly Role[];
+  summary: string;
+}
+
+export interface ProviderBinding {
+  provider: Provider;
+  workflowType: string;
+  request: z.ZodType;
+  /** Durations overriding the workflow's defaults, from configuration. */
+  timing: Record<string, number>;
+  actions: Record<string, ActionBinding>;
+  /** Provider-specific routes (catalogues, the provider's own API shape), behind the same auth. */
+  routes?: (service: BookingService, binding: ProviderBinding) => ProviderRoutes[];
+}
+
+export const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<CancelRequest>;
+
+export const cancelAction: ActionBinding = {
+  update: cancelUpdate.name,
+  body: CancelBody,
+  roles: ['app', 'approver'],
+  summary: 'Cancel the booking; whatever is held at the provider is released.',
+};
+
+
+export interface ProviderRoutes {
+  mountPath: string;
+  router: Router;
+  /** Errors in the provider's own shape (auth failures included), for routes that mimic its API. */
+  errorHandler?: ErrorRequestHandler;
+}
