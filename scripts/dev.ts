@@ -6,7 +6,8 @@
  *    .data/temporal.db, the booking search attributes registered;
  * 3. starts the provider simulators, the worker and the API as child processes, each
  *    output line prefixed with its name;
- * 4. prints the URLs and dev tokens once the API answers GET /health.
+ * 4. prints the URLs and dev tokens once the simulators listen, the API answers GET /health
+ *    and a worker polls the task queue.
  *
  * Ctrl-C / SIGTERM stops the children (API, worker, simulators, in that order), then the
  * server, and exits 0. If a child dies on its own, the rest is stopped and the exit code
@@ -200,6 +201,24 @@ async function temporalAnswers(address: string, namespace: string): Promise<bool
   }
 }
 
+/** True when some worker polls the task queue for workflow tasks. */
+async function workerPolls(address: string, namespace: string, taskQueue: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 2000 });
+    const res = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    });
+    return (res.pollers?.length ?? 0) > 0;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
 async function httpOk(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
@@ -327,15 +346,25 @@ class DevRunner {
     const simulatorPorts = Object.keys(providerSimulatorPorts).map((p) => Number(this.env[`${p.toUpperCase()}_SIMULATOR_PORT`]));
     const started = Date.now();
     let hinted = false;
+    const env = this.env;
+    const checks: [string, () => Promise<boolean>][] = [
+      ['the simulators to listen', async () => (await Promise.all(simulatorPorts.map((port) => portAnswers(port)))).every(Boolean)],
+      [`${health} to answer 200`, () => httpOk(health)],
+      [
+        `a worker to poll task queue ${env.TEMPORAL_TASK_QUEUE}`,
+        () => workerPolls(env.TEMPORAL_ADDRESS ?? TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'bookings'),
+      ],
+    ];
     while (!this.stopping) {
-      const simulatorsUp = (await Promise.all(simulatorPorts.map((port) => portAnswers(port)))).every(Boolean);
-      if (simulatorsUp && (await httpOk(health))) {
+      const pending: string[] = [];
+      for (const [what, check] of checks) if (!(await check())) pending.push(what);
+      if (pending.length === 0) {
         this.printBanner(apiPort);
         return;
       }
       if (!hinted && Date.now() - started > 60_000) {
         hinted = true;
-        complain(`still waiting for ${health} to answer 200${simulatorsUp ? '' : ' and for the simulators to listen'}...`);
+        complain(`still waiting for ${pending.join(', ')}...`);
       }
       await delay(500);
     }

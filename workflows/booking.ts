@@ -100,4 +100,4 @@ export const statusQuery = defineQuery<BookingView>('status');
 /** Signals are for people in the Temporal UI / CLI; an answer at the wrong time is recorded and ignored. */
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 /** Updates are for the API: a validator refuses an answer at the wrong time, so the caller gets a 409. */
-export const cancelUpdate = defineUpdate<BookingView, [CancelRequest?]>('cancelBooking');
+export const cancelUpdate = defineUpdate<BookingView, [CancelRequest]>('cancelBooking');

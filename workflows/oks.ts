@@ -86,7 +86,7 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
     booking.note(`cancel requested${request.reason ? `: ${request.reason}` : ''}`);
   };
   setHandler(cancelUpdate, (request) => (acceptCancel(request), booking.view), {
-    validator: (_request?: CancelRequest) => {
+    validator: (_request: CancelRequest) => {
       const refusal = refuseCancel();
       if (refusal) throw new Error(refusal);
     },
