@@ -8,6 +8,7 @@ import { type Caller, authenticate } from './auth';
 import { BookingService } from './bookings';
 import { ApiError, errorHandler } from './errors';
 import type { ProviderBindings } from './providers';
+import { openApiDocument } from './openapi';
 import { bookingRoutes } from './routes';
 
 export interface AppOptions {
@@ -85,6 +86,11 @@ export function createApp(options: AppOptions): Express {
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  const openApi = openApiDocument(options.providers);
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
   });
 
   const auth = authenticate(options.tokens);

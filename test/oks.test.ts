@@ -374,6 +374,17 @@ describe('the API refuses what it cannot take', () => {
   });
 });
 
+test('the OpenAPI document describes the oks request and its answers, from the same schemas', async () => {
+  const res = await stack.api('/api/v1/openapi.json', { token: null });
+  expect(res.status).toBe(200);
+  expect(Object.keys(res.body.paths)).toEqual(
+    expect.arrayContaining(['/api/v1/bookings', '/api/v1/bookings/{bookingId}', '/api/v1/bookings/{bookingId}/cancel', '/api/v1/bookings/{bookingId}/complete']),
+  );
+  const request = res.body.paths['/api/v1/bookings'].post.requestBody.content['application/json'].schema.properties.request;
+  expect(request.required).toEqual(['layoutUuid', 'phone', 'firstName', 'lastName']);
+  expect(request.properties.phone).toMatchObject({ maxLength: 16 });
+});
+
 describe('oks\'s own endpoints, served by the orchestrator', () => {
   const SEED_REQUEST = {
     layoutUuid: '8d1222e4-e78a-4b60-9dbb-7293ce22285d',

@@ -48,7 +48,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
   if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Retried provider failures are expected in these tests; only errors are worth printing.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
