@@ -26,7 +26,7 @@ export const DurationMs = z
     return Math.round(parsed);
   });
 
-const Url = z.url({ error: 'must be a URL such as http://127.0.0.1:4101' });
+const Url = z.url({ error: 'must be a URL such as http://127.0.0.1:4101 (is it set?)' });
 const Secret = z.string({ error: 'is required' }).min(1, 'is required');
 
 export const TemporalConfig = z.object({
@@ -39,21 +39,37 @@ export const LogConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** `<PROVIDER>_URL`, `<PROVIDER>_TOKEN`, `<PROVIDER>_TIMEOUT` for one provider. */
-export function providerEndpointFrom(env: Record<string, string | undefined>, provider: Provider) {
-  const prefix = provider.toUpperCase();
-  const schema = z.object({
-    [`${prefix}_URL`]: Url,
-    [`${prefix}_TOKEN`]: Secret,
-    [`${prefix}_TIMEOUT`]: DurationMs.default(10_000),
-  });
-  const parsed = parse(schema, env);
-  return {
-    provider,
-    baseUrl: parsed[`${prefix}_URL`] as string,
-    token: parsed[`${prefix}_TOKEN`] as string,
-    timeoutMs: parsed[`${prefix}_TIMEOUT`] as number,
-  };
+/** `<PROVIDER>_URL`, `<PROVIDER>_TOKEN`, `<PROVIDER>_TIMEOUT` for each provider; every problem is reported at once. */
+export function providerEndpointsFrom<P extends Provider>(env: Record<string, string | undefined>, providers: readonly P[]) {
+  const problems: string[] = [];
+  const endpoints: Partial<Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number }>> = {};
+  for (const provider of providers) {
+    const prefix = provider.toUpperCase();
+    const schema = z.object({
+      [`${prefix}_URL`]: Url,
+      [`${prefix}_TOKEN`]: Secret,
+      [`${prefix}_TIMEOUT`]: DurationMs.default(10_000),
+    });
+    const result = schema.safeParse(env);
+    if (!result.success) {
+      problems.push(...result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+      continue;
+    }
+    const parsed = result.data as Record<string, string | number>;
+    endpoints[provider] = {
+      provider,
+      baseUrl: String(parsed[`${prefix}_URL`]),
+      token: String(parsed[`${prefix}_TOKEN`]),
+      timeoutMs: Number(parsed[`${prefix}_TIMEOUT`]),
+    };
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return endpoints as Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number }>;
+}
+
+/** One provider's endpoint (for the API's read-through catalogues). */
+export function providerEndpointFrom<P extends Provider>(env: Record<string, string | undefined>, provider: P) {
+  return providerEndpointsFrom(env, [provider])[provider];
 }
 
 export function parse<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
