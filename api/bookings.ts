@@ -9,8 +9,8 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  WorkflowFailedError,
   isGrpcServiceError,
+  ServiceError,
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
@@ -140,7 +140,8 @@ export class BookingService {
     if (isTerminal(before.status)) {
       // Cancelling what is cancelled already is a no-op, not an error.
       if (name === 'cancel' && before.status === 'cancelled') return { view: before, settled: true };
-      throw new ApiError(409, 'conflict', `the booking is ${before.status}: ${name} is no longer possible`);
+      const reason = name === 'cancel' ? before.notCancellableReason : undefined;
+      throw new ApiError(409, 'conflict', reason ?? `the booking is ${before.status}: ${name} is no longer possible`);
     }
     try {
       if (action.body) await handle.executeUpdate<BookingView, [unknown]>(action.update, { args: [body] });
@@ -149,7 +150,7 @@ export class BookingService {
       if (err instanceof WorkflowUpdateFailedError) {
         throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
       }
-      if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) {
+      if (err instanceof WorkflowNotFoundError || grpcCodeOf(err) === GRPC_NOT_FOUND) {
         // It ended between the read and the answer.
         const after = await this.view(caller, bookingId);
         throw new ApiError(409, 'conflict', `the booking is ${after.status}: ${name} is no longer possible`);
@@ -157,7 +158,7 @@ export class BookingService {
       throw err;
     }
     this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
-    await this.settle(bookingId);
+    if (!action.answersWhenDone) await this.settle(bookingId);
     const view = await this.view(caller, bookingId);
     return { view, settled: isTerminal(view.status) || view.waitingFor?.on !== 'provider' };
   }
@@ -177,36 +178,34 @@ export class BookingService {
     }
   }
 
+  /**
+   * The `status` query answers for running and ended bookings alike (one call).
+   * When no worker answers, a booking that ended normally still has its last
+   * view as the workflow's result, readable without a worker.
+   */
   private async readView(bookingId: string): Promise<BookingView> {
     const { client, queryTimeoutMs } = this.options;
     const handle = client.workflow.getHandle(workflowIdFor(bookingId));
-    let described;
-    try {
-      described = await handle.describe();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
-      throw err;
-    }
-    // A finished booking's result is its last view: no worker needed to read it.
-    if (described.status.name === 'COMPLETED') {
-      try {
-        return (await handle.result()) as BookingView;
-      } catch (err) {
-        if (!(err instanceof WorkflowFailedError)) throw err;
-      }
-    }
     try {
       return await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
-      if (isGrpcServiceError(err) && (err.code === GRPC_DEADLINE_EXCEEDED || err.code === GRPC_UNAVAILABLE)) {
-        // No worker answered (none running, or too busy): the booking itself is safe in Temporal.
-        this.options.logger.warn({ bookingId, err }, 'status query unanswered');
-        throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly');
-      }
-      throw err;
+      const code = grpcCodeOf(err);
+      if (code !== GRPC_DEADLINE_EXCEEDED && code !== GRPC_UNAVAILABLE) throw err;
+      const described = await handle.describe();
+      if (described.status.name === 'COMPLETED') return (await handle.result()) as BookingView;
+      // No worker answered (none running, or too busy): the booking itself is safe in Temporal.
+      this.options.logger.warn({ bookingId, err }, 'status query unanswered');
+      throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly');
     }
   }
+}
+
+/** The gRPC status of a failed call, whether the client wrapped it in a ServiceError or not. */
+function grpcCodeOf(err: unknown): number | undefined {
+  if (isGrpcServiceError(err)) return err.code;
+  if (err instanceof ServiceError && isGrpcServiceError(err.cause)) return err.cause.code;
+  return undefined;
 }
 
 function notFound(bookingId: string): ApiError {

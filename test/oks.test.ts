@@ -272,6 +272,26 @@ describe('durability', () => {
     await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
   });
 
+  test('with no worker running, an ended booking is still readable and a running one answers 503', async () => {
+    const ended = await book();
+    await untilStatus(ended.bookingId, 'held');
+    await stack.api(`/api/v1/bookings/${ended.bookingId}/complete`, { method: 'POST' });
+    const running = await book();
+    await untilStatus(running.bookingId, 'held');
+    await stack.stopWorker();
+    try {
+      const endedView = await stack.api(`/api/v1/bookings/${ended.bookingId}`);
+      expect(endedView.status).toBe(200);
+      expect(endedView.body.status).toBe('completed');
+      const runningView = await stack.api(`/api/v1/bookings/${running.bookingId}`);
+      expect(runningView.status).toBe(503);
+      expect(runningView.body.error.code).toBe('worker_unavailable');
+    } finally {
+      await stack.startWorker();
+    }
+    await stack.api(`/api/v1/bookings/${running.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+
   test('a retried POST with the same Idempotency-Key returns the same booking instead of booking twice', async () => {
     const request = layoutRequest();
     const key = `order-${randomUUID()}`;

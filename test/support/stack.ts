@@ -87,7 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     providers: options.bindings,
     logger,
     settleWaitMs: options.settleWaitMs ?? 2_000,
-    queryTimeoutMs: 5_000,
+    queryTimeoutMs: 2_000,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench`: many oks bookings at once through the whole stack (API over
+ * HTTP, a real Temporal dev server, the worker, the oks simulator over HTTP),
+ * measured against targets. Prints a table, writes bench/results/<time>.json,
+ * and exits non-zero when a target is missed.
+ *
+ *   BENCH_BOOKINGS=200 BENCH_CONCURRENCY=20 npm run bench
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../api/app';
+import type { Caller } from '../api/auth';
+import { oksBinding } from '../api/providers/oks';
+import { readOksState, startOksSimulator } from '../simulators/oks';
+import type { BookingView } from '../workflows/booking';
+import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
+import { createBookingWorker } from '../worker/create';
+import { ensureTemporalCli, projectRoot } from '../scripts/temporal-cli';
+
+const BOOKINGS = Number(process.env.BENCH_BOOKINGS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const TOKEN = 'bench-app-token';
+
+interface Target {
+  name: string;
+  value: number;
+  unit: string;
+  limit: number;
+  /** Whether the value must stay below (max) or above (min) the limit. */
+  kind: 'max' | 'min';
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cli = await ensureTemporalCli();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ...(cli.path ? { executable: { type: 'existing-path' as const, path: cli.path } } : {}),
+      searchAttributes: [...bookingSearchAttributeKeys],
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  const sim = await startOksSimulator({ token: 'bench-oks', pendingMs: 50, processingMs: 300 });
+  const logger = pino({ level: 'silent' });
+  const taskQueue = 'bench';
+  const worker = await createBookingWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    logger,
+    providers: { oks: { provider: 'oks', baseUrl: sim.url, token: 'bench-oks', timeoutMs: 5_000 } },
+  });
+  const app = createApp({
+    client: env.client,
+    taskQueue,
+    tokens: new Map<string, Caller>([[TOKEN, { client: 'bench', role: 'app' }]]),
+    providers: { oks: oksBinding({ taskPollInitialMs: 100, taskPollMaxMs: 400, holdTermMs: 10 * 60_000 }) },
+    logger,
+    settleWaitMs: 5_000,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = async (method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown; ms: number }> => {
+    const started = performance.now();
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+  };
+
+  const memoryBefore = process.memoryUsage();
+  const results = await worker.runUntil(async () => {
+    const layouts: string[] = Array.from({ length: BOOKINGS }, () => randomUUID());
+    const startWall = performance.now();
+    const starts = await pool(layouts, CONCURRENCY, (layoutUuid) =>
+      call('POST', '/api/v1/bookings', {
+        provider: 'oks',
+        request: { layoutUuid, phone: '+77070000000', firstName: 'Bench', lastName: 'Mark' },
+      }),
+    );
+    const failedStarts = starts.filter((s) => s.status !== 202).length;
+    const ids = starts.map((s) => (s.json as { bookingId: string }).bookingId);
+
+    const views = await pool(ids, CONCURRENCY, async (id) => {
+      for (;;) {
+        const res = await call('GET', `/api/v1/bookings/${id}`);
+        const view = res.json as BookingView;
+        if (view.status !== 'pending' && view.status !== 'processing') return { view, readMs: res.ms };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+    const allHeldWall = performance.now() - startWall;
+    const held = views.filter((v) => v.view.status === 'held');
+    const toHeld = held.map(({ view }) => Date.parse(view.timeline.find((e) => e.status === 'held')!.at) - Date.parse(view.createdAt));
+    const memoryPeak = process.memoryUsage();
+
+    const cancels = await pool(ids, CONCURRENCY, (id) => call('POST', `/api/v1/bookings/${id}/cancel`, {}));
+    const stillBooked = readOksState(sim).units.filter((u) => layouts.includes(u.layoutUuid) && u.status === 'booked').length;
+    return { starts, failedStarts, views, held, toHeld, allHeldWall, cancels, stillBooked, memoryPeak };
+  });
+
+  const targets: Target[] = [
+    { name: 'bookings held', value: results.held.length, unit: `of ${BOOKINGS}`, limit: BOOKINGS, kind: 'min' },
+    { name: 'POST /bookings p95', value: percentile(results.starts.map((s) => s.ms), 95), unit: 'ms', limit: 250, kind: 'max' },
+    { name: 'GET /bookings/:id p95', value: percentile(results.views.map((v) => v.readMs), 95), unit: 'ms', limit: 150, kind: 'max' },
+    { name: 'start to held p50 (provider task 350 ms)', value: percentile(results.toHeld, 50), unit: 'ms', limit: 1_500, kind: 'max' },
+    { name: 'start to held p95', value: percentile(results.toHeld, 95), unit: 'ms', limit: 3_000, kind: 'max' },
+    { name: 'throughput to held', value: (results.held.length / results.allHeldWall) * 1000, unit: 'bookings/s', limit: 15, kind: 'min' },
+    { name: 'cancel p95 (incl. unbook)', value: percentile(results.cancels.map((c) => c.ms), 95), unit: 'ms', limit: 1_000, kind: 'max' },
+    { name: 'units left booked after cancel', value: results.stillBooked, unit: 'units', limit: 0, kind: 'max' },
+    { name: 'RSS (API + worker process)', value: results.memoryPeak.rss / 2 ** 20, unit: 'MiB', limit: 600, kind: 'max' },
+  ];
+  const rows = targets.map((t) => ({ ...t, ok: t.kind === 'max' ? t.value <= t.limit : t.value >= t.limit }));
+  process.stdout.write(`\noks bookings: ${BOOKINGS}, concurrency ${CONCURRENCY}\n\n`);
+  process.stdout.write(`${'measure'.padEnd(42)} ${'value'.padStart(10)}  ${'target'.padEnd(16)} result\n`);
+  for (const r of rows) {
+    const target = `${r.kind === 'max' ? '<=' : '>='} ${r.limit} ${r.unit}`;
+    process.stdout.write(`${r.name.padEnd(42)} ${r.value.toFixed(r.value < 10 ? 2 : 0).padStart(10)}  ${target.padEnd(16)} ${r.ok ? 'ok' : 'MISSED'}\n`);
+  }
+  const outDir = path.join(projectRoot, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ bookings: BOOKINGS, concurrency: CONCURRENCY, memoryBefore, memoryPeak: results.memoryPeak, failedStarts: results.failedStarts, targets: rows }, null, 2),
+  );
+  process.stdout.write(`\nwritten ${path.relative(projectRoot, file)}\n`);
+
+  server.closeAllConnections();
+  server.close();
+  await sim.close();
+  await env.teardown();
+  process.exit(rows.every((r) => r.ok) ? 0 : 1);
+}
+
+async function pool<T, R>(items: T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        out[index] = await run(items[index]!);
+      }
+    }),
+  );
+  return out;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
