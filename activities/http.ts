@@ -17,6 +17,8 @@ export interface ProviderEndpoint {
   token: string;
   /** Per-request timeout; an activity's own timeout is the outer bound. */
   timeoutMs: number;
+  /** How request bodies are sent when a request does not say (default JSON); some providers take both. */
+  encoding?: BodyEncoding;
 }
 
 export type BodyEncoding = 'json' | 'form';
@@ -36,12 +38,24 @@ export interface ProviderRequest<T> {
 /** The parts of a provider's error answer: its own message, verbatim. */
 export type RefusalReader = (status: number, body: unknown) => string | undefined;
 
+/** What a provider does differently from the common case. */
+export interface HttpClientOptions {
+  /** Reads a JSON answer; a provider whose integers exceed 2^53 reads them exactly. Default: JSON.parse. */
+  parseJson?: (text: string) => unknown;
+  /**
+   * Whether a 401/403 answer means our credentials were refused (default: always).
+   * A provider that refuses business requests with 403 (a blocked user) says which are refusals.
+   */
+  isCredentialsRejection?: (status: number, body: unknown) => boolean;
+}
+
 export class ProviderHttpClient {
   constructor(
     private readonly endpoint: ProviderEndpoint,
     private readonly logger: Logger,
     /** Reads the provider's own message out of its error answers. */
     private readonly readRefusal: RefusalReader,
+    private readonly options: HttpClientOptions = {},
   ) {}
 
   async request<T>(req: ProviderRequest<T>, logger: Logger = this.logger): Promise<T> {
@@ -53,7 +67,7 @@ export class ProviderHttpClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.endpoint.token}`, accept: 'application/json' };
     let body: string | undefined;
     if (req.body !== undefined) {
-      if (req.encoding === 'form') {
+      if ((req.encoding ?? this.endpoint.encoding) === 'form') {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         body = encodeForm(req.body);
       } else {
@@ -75,7 +89,7 @@ export class ProviderHttpClient {
       throw ApplicationFailure.retryable(`${provider} is unreachable: ${reason}`, FailureType.ProviderUnavailable);
     }
     const durationMs = Math.round(performance.now() - started);
-    const parsedBody = parseBody(text);
+    const parsedBody = parseBody(text, this.options.parseJson ?? JSON.parse);
     log.info({ status: response.status, durationMs }, 'provider answered');
 
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
@@ -84,7 +98,7 @@ export class ProviderHttpClient {
         FailureType.ProviderUnavailable,
       );
     }
-    if (response.status === 401 || response.status === 403) {
+    if ((response.status === 401 || response.status === 403) && (this.options.isCredentialsRejection?.(response.status, parsedBody) ?? true)) {
       throw ApplicationFailure.create({
         message: `${provider} refused our credentials (${response.status}): ${this.readRefusal(response.status, parsedBody) ?? 'no details'}`,
         type: FailureType.ProviderAuthRejected,
@@ -123,10 +137,10 @@ export class ProviderHttpClient {
   }
 }
 
-function parseBody(text: string): unknown {
+function parseBody(text: string, parseJson: (text: string) => unknown): unknown {
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return text;
   }

@@ -17,6 +17,8 @@ const Waiting = z.object({
   actions: z.array(z.string()),
   deadline: z.string().nullable(),
   atDeadline: z.string(),
+  what: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional().meta({ description: 'The data to decide on: conditions shown, differences, missing fields' }),
 });
 
 /** The booking view, as the `status` query and GET /api/v1/bookings/:id return it. */
@@ -34,6 +36,7 @@ export const BookingViewSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), providerDetails: z.unknown().optional() }).nullable(),
   attention: z.string().nullable(),
   cancellable: z.boolean(),
+  notCancellableReason: z.string().optional(),
   timeline: z.array(z.object({ at: z.string(), status: z.enum(BOOKING_STATUSES), stage: z.string(), note: z.string() })),
 }) satisfies z.ZodType<BookingView>;
 

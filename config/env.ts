@@ -39,16 +39,17 @@ export const LogConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-/** `<PROVIDER>_URL`, `<PROVIDER>_TOKEN`, `<PROVIDER>_TIMEOUT` for each provider; every problem is reported at once. */
+/** `<PROVIDER>_URL`, `<PROVIDER>_TOKEN`, `<PROVIDER>_TIMEOUT`, `<PROVIDER>_ENCODING` (json|form) for each provider; every problem is reported at once. */
 export function providerEndpointsFrom<P extends Provider>(env: Record<string, string | undefined>, providers: readonly P[]) {
   const problems: string[] = [];
-  const endpoints: Partial<Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number }>> = {};
+  const endpoints: Partial<Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number; encoding: 'json' | 'form' }>> = {};
   for (const provider of providers) {
     const prefix = provider.toUpperCase();
     const schema = z.object({
       [`${prefix}_URL`]: Url,
       [`${prefix}_TOKEN`]: Secret,
       [`${prefix}_TIMEOUT`]: DurationMs.default(10_000),
+      [`${prefix}_ENCODING`]: z.enum(['json', 'form'], { error: 'must be json or form' }).default('json'),
     });
     const result = schema.safeParse(env);
     if (!result.success) {
@@ -61,10 +62,11 @@ export function providerEndpointsFrom<P extends Provider>(env: Record<string, st
       baseUrl: String(parsed[`${prefix}_URL`]),
       token: String(parsed[`${prefix}_TOKEN`]),
       timeoutMs: Number(parsed[`${prefix}_TIMEOUT`]),
+      encoding: parsed[`${prefix}_ENCODING`] === 'form' ? 'form' : 'json',
     };
   }
   if (problems.length) throw new ConfigError(problems);
-  return endpoints as Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number }>;
+  return endpoints as Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number; encoding: 'json' | 'form' }>;
 }
 
 /** One provider's endpoint (for the API's read-through catalogues). */

@@ -156,18 +156,9 @@ export function createSimulator<State>(
         ctx.faults.hangNext -= 1;
         // The provider does the work but the answer arrives late: the shape of an
         // ambiguous timeout, where the client cannot tell whether it happened.
+        // Every answer (json, send) ends in res.end: delaying that one delays it once.
         const hangMs = ctx.faults.hangMs;
-        const json = res.json.bind(res);
-        const send = res.send.bind(res);
         const end = res.end.bind(res);
-        res.json = (body?: unknown) => {
-          setTimeout(() => json(body), hangMs);
-          return res;
-        };
-        res.send = (body?: unknown) => {
-          setTimeout(() => send(body), hangMs);
-          return res;
-        };
         res.end = ((...args: Parameters<typeof end>) => {
           setTimeout(() => end(...args), hangMs);
           return res;

@@ -12,7 +12,7 @@ import {
   type Waiting,
   isTerminal,
 } from './booking';
-import { BookingClient, BookingProvider, BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
+import { BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
 
 /** Timelines stay short: a booking's history lives in Temporal, the view is for reading. */
 const TIMELINE_LIMIT = 50;
@@ -91,9 +91,12 @@ export class BookingRecord {
     this.touch();
   }
 
-  setCancellable(cancellable: boolean, note?: string): void {
+  /** Whether an app may cancel; a reason given when it may not is shown in the view and recorded. */
+  setCancellable(cancellable: boolean, reason?: string): void {
     this.data.cancellable = cancellable;
-    if (note) this.record(note);
+    if (!cancellable && reason) this.data.notCancellableReason = reason;
+    else delete this.data.notCancellableReason;
+    if (reason) this.record(reason);
     else this.touch();
   }
 
@@ -112,15 +115,6 @@ export class BookingRecord {
   /** A note in the timeline without a change of status (e.g. a signal that was ignored). */
   note(note: string): void {
     this.record(note);
-  }
-
-  /** Search attributes and memo a workflow starts with (also set by the API at start). */
-  static startAttributes(provider: Provider, client: string) {
-    return [
-      { key: BookingProvider, value: provider },
-      { key: BookingStatusKey, value: 'pending' },
-      { key: BookingClient, value: client },
-    ];
   }
 
   private record(note: string): void {

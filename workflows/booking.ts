@@ -34,6 +34,10 @@ export interface Waiting {
   deadline: string | null;
   /** What happens at the deadline, in a few words. */
   atDeadline: string;
+  /** What is waited for, in a sentence for the people who must act. */
+  what?: string;
+  /** The data to decide on (conditions shown, differences, missing fields), in the provider's terms. */
+  details?: Record<string, unknown>;
 }
 
 export interface BookingError {
@@ -72,6 +76,8 @@ export interface BookingView {
   attention: string | null;
   /** Whether an app may still cancel, and why not when it may not. */
   cancellable: boolean;
+  /** Why an app may not cancel, where a workflow says more than its status does. */
+  notCancellableReason?: string;
   /** What happened, oldest first; signals that came at the wrong time are recorded here too. */
   timeline: TimelineEntry[];
 }

@@ -17,6 +17,8 @@ export interface ActionBinding {
   body?: z.ZodType;
   roles: readonly Role[];
   summary: string;
+  /** The update itself returns once the answer is carried out: no need to wait for the booking to settle. */
+  answersWhenDone?: boolean;
 }
 
 export interface ProviderBinding {

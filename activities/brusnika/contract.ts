@@ -1,0 +1,427 @@
+/**
+ * The Kontur–Brusnika integration (../shared/seeds/kontur-brusnika-integration.md)
+ * as zod schemas of its wire format, and the booking request the orchestrator
+ * accepts for it. Field names and enums keep the seed's spelling (`mortage`,
+ * `actived_date`, `feature`).
+ *
+ * The seed names entities, fields and methods but no paths. Where it is silent
+ * the project assumes (DESIGN.md, and the simulator follows):
+ * - REST over JSON with Bearer auth: `GET /cities|/projects|/buildings|/sections|/premises|/leads|/time-slots`,
+ *   `GET /agencies/search`, `POST /agencies`, `GET /clients/search`, `POST /clients`,
+ *   `POST /bookings`, `GET /bookings/{id}`, `POST /bookings/{id}/cancel`,
+ *   `POST /visits`, `GET /visits/{id}`, `POST /visits/{id}/cancel`, `POST /time-slots/{id}/book`;
+ * - lists answer `{data: [...], meta: {page, per_page, total}}` (per_page at most 100),
+ *   one entity `{data: {...}}`, errors `{error: {code, message}}` with the CRM's message;
+ * - 403 `user_blocked` / `booking_limit_exceeded` are business refusals, not credential problems;
+ * - `price` is a JSON integer of any size: read exactly (./exact-json.ts) and carried
+ *   as a string of digits everywhere after, because a JS number rounds above 2^53;
+ * - a booking and a visit are `open` until the CRM decides `success` or `fail` (with a
+ *   `reason`); cancelling one makes it `fail` ("Отменено агентом"), cancelling one that
+ *   is `fail` already answers 409 `booking_not_active` / `visit_not_active`;
+ * - there is no idempotency key and no list of bookings or visits: a create whose answer
+ *   was lost cannot be found again by the orchestrator (see workflows/brusnika.ts);
+ * - there is no method to delete a client or an agency, nor to release a time slot
+ *   booked without a visit: the CRM frees such a slot at its `reserved_until`;
+ * - the CRM works in Yekaterinburg time (UTC+5, no daylight saving): a slot's `date`
+ *   and `time` are read in it.
+ */
+import { z } from 'zod';
+import { parseJsonWithExactIntegers } from './exact-json';
+
+// ---------------------------------------------------------------------------
+// The seed's enums.
+
+export const PremiseType = z.enum(['apartment', 'storeroom', 'parking', 'commercial']);
+export type PremiseType = z.infer<typeof PremiseType>;
+
+export const PremiseFeature = z.enum([
+  'sign_exchange_rf',
+  'sign_floor_to_ceiling',
+  'sign_window_in_the_corridor',
+  'sign_window_in_the_bathroom',
+  'sign_no_finishing',
+  'sign_two_level',
+  'sign_separate_entrance',
+  'sign_open_plan',
+  'sign_balcony',
+  'sign_summer_kitchen_on_the_roof',
+  'sign_loggia',
+  'sign_terrace',
+  'sign_roof_terrace',
+  'sign_terrace_with_access_to_the_roof',
+  'sign_second_bathroom',
+  'sign_dressing_room_in_the_bedroom',
+  'sign_dressing_room',
+  'sign_storage_room',
+  'sign_laundry_room',
+  'sign_master_bedroom',
+  'sign_secondary_apartment',
+  'sign_ground_parking',
+]);
+export type PremiseFeature = z.infer<typeof PremiseFeature>;
+
+/** Spelled `mortage` in the seed. */
+export const PurchaseOption = z.enum(['mortage', 'installment', 'bill', 'full_payment']);
+export type PurchaseOption = z.infer<typeof PurchaseOption>;
+
+export const LeadState = z.enum(['Активные', 'На паузе', 'Проиграна', 'Выиграна']);
+export const LeadStatus = z.enum([
+  'открыта',
+  'интерес к покупке',
+  'презентация',
+  'бронь',
+  'заявка на договор',
+  'договор зарегистрирован',
+  'выиграна',
+  'отмененная бронь',
+  'слетевшая бронь',
+  'на паузе',
+  'проверка лида',
+  'проиграна',
+]);
+/** The lead stage of a premise booked for its client. */
+export const LEAD_BOOKED: z.infer<typeof LeadStatus> = 'бронь';
+
+export const FixingType = z.enum(['проверка лида', 'отказ в закреплении', 'слабое закрепление', 'сильное закрепление']);
+
+/** Of bookings and of visits. */
+export const RequestStatus = z.enum(['open', 'success', 'fail']);
+export type RequestStatus = z.infer<typeof RequestStatus>;
+
+// ---------------------------------------------------------------------------
+// Values.
+
+const Id = z.number().int().positive();
+/** A price: an exact non-negative integer, as a string of digits (see exact-json.ts). */
+export const ExactInteger = z.string().regex(/^\d+$/, 'an exact non-negative integer');
+/** Member names whose integers may exceed 2^53. */
+const EXACT_INTEGER_FIELDS: ReadonlySet<string> = new Set(['price']);
+const DateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const TimeString = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:mm');
+const Text = z.string().nullable();
+
+/** Brusnika's answers, with prices read exactly. */
+export const parseBrusnikaJson = (text: string): unknown => parseJsonWithExactIntegers(text, EXACT_INTEGER_FIELDS);
+
+// ---------------------------------------------------------------------------
+// Entities, as Brusnika serves them.
+
+export const City = z.object({ id: Id, name: z.string(), long: z.string(), lat: z.string() });
+
+export const Project = z.object({
+  id: Id,
+  city_id: Id,
+  name: z.string(),
+  brief_description: Text,
+  detailed_description: Text,
+  end_date: Text,
+  photo: Text,
+  link: Text,
+  description: Text,
+});
+
+/** `total_*`: free premises of each type, strings in the seed. */
+export const Building = z.object({
+  id: Id,
+  project_id: Id,
+  address: z.string(),
+  number_of_floors: z.number().int(),
+  brief_description: Text,
+  detailed_description: Text,
+  total_apartment: z.string(),
+  total_parking_space: z.string(),
+  total_storage: z.string(),
+  total_commercial: z.string(),
+});
+
+export const Section = z.object({ id: Id, building_id: Id, name: z.string(), number: z.number().int(), number_of_floors: z.number().int() });
+
+export const Premise = z.object({
+  id: Id,
+  building_id: Id,
+  section_id: Id,
+  type: PremiseType,
+  rooms: z.number().int().min(0),
+  size: z.number(),
+  price: ExactInteger,
+  floor: z.number().int(),
+  feature: z.array(PremiseFeature),
+  photos: z.array(z.string()),
+  is_booked: z.boolean(),
+  is_sold: z.boolean(),
+  purchase_option: z.array(PurchaseOption),
+});
+export type Premise = z.infer<typeof Premise>;
+
+export const Lead = z.object({
+  id: Id,
+  client_id: Id,
+  premise_id: Id,
+  state: LeadState,
+  current_status: LeadStatus,
+  sign_nps_passed: z.boolean(),
+  fee: z.number(),
+  start_date: z.string(),
+  status_updated_at: z.string(),
+  agent_id: Id,
+  manager_id: Id.nullable(),
+});
+export type Lead = z.infer<typeof Lead>;
+
+export const Agency = z.object({
+  id: Id,
+  title: z.string(),
+  city_id: Id,
+  legalName: Text,
+  inn: z.string(),
+  phone: Text,
+  email: Text,
+  ownerFullName: Text,
+  ownerPhone: Text,
+});
+
+export const Client = z.object({
+  id: Id,
+  fullname: z.string(),
+  phone_number: z.string(),
+  comment: Text,
+  actived_date: z.string(),
+  fixing_type_updated_at: Text,
+  expiration_date: Text,
+  fixing_type: FixingType,
+  agent_id: Id,
+});
+export type Client = z.infer<typeof Client>;
+
+export const Booking = z.object({
+  id: Id,
+  premise_id: Id,
+  client_id: Id,
+  agent_id: Id,
+  date: DateString,
+  time: TimeString,
+  purchase_option: PurchaseOption,
+  status: RequestStatus,
+  reason: Text,
+});
+export type Booking = z.infer<typeof Booking>;
+
+export const Visit = z.object({
+  id: Id,
+  project_id: Id,
+  agent_id: Id,
+  client_id: Id,
+  date: DateString,
+  time: TimeString,
+  request_date: z.string(),
+  request_time: z.string(),
+  status: RequestStatus,
+  reason: Text,
+});
+export type Visit = z.infer<typeof Visit>;
+
+export const TimeSlot = z.object({
+  id: Id,
+  project_id: Id,
+  date: DateString,
+  time: TimeString,
+  is_free: z.boolean(),
+  agent_id: Id.nullable(),
+  client_id: Id.nullable(),
+  visit_id: Id.nullable(),
+  reserved_until: Text,
+});
+export type TimeSlot = z.infer<typeof TimeSlot>;
+
+const PageMeta = z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });
+const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), meta: PageMeta });
+const oneOf = <T extends z.ZodType>(item: T) => z.object({ data: item });
+
+export const CitiesPage = pageOf(City);
+export const ProjectsPage = pageOf(Project);
+export const BuildingsPage = pageOf(Building);
+export const SectionsPage = pageOf(Section);
+export const PremisesPage = pageOf(Premise);
+export const LeadsPage = pageOf(Lead);
+export const TimeSlotsPage = pageOf(TimeSlot);
+export const AgenciesPage = pageOf(Agency);
+export const ClientsPage = pageOf(Client);
+export const AgencyAnswer = oneOf(Agency);
+export const ClientAnswer = oneOf(Client);
+export const BookingAnswer = oneOf(Booking);
+export const VisitAnswer = oneOf(Visit);
+export const TimeSlotAnswer = oneOf(TimeSlot);
+export type Page<T> = { data: T[]; meta: z.infer<typeof PageMeta> };
+
+// ---------------------------------------------------------------------------
+// List filters Brusnika accepts (lists as comma-separated values).
+
+/** Largest page Brusnika serves. */
+export const MAX_PER_PAGE = 100;
+
+const QueryId = z.coerce.number().int().positive();
+const Paging = {
+  page: z.coerce.number().int().min(1).optional(),
+  per_page: z.coerce.number().int().min(1).max(MAX_PER_PAGE, `per_page is at most ${MAX_PER_PAGE}`).optional(),
+};
+const BoolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** `a,b` in one parameter; repeated parameters are joined the same way. */
+const listQuery = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) => (Array.isArray(v) ? v : [v]).flatMap((s) => (typeof s === 'string' ? s.split(',') : [s])).filter((s) => s !== ''),
+    z.array(item).min(1),
+  );
+
+export const CitiesQuery = z.object({ ...Paging });
+export const ProjectsQuery = z.object({ ...Paging, city_id: QueryId.optional() });
+export const BuildingsQuery = z.object({ ...Paging, project_id: QueryId.optional() });
+export const SectionsQuery = z.object({ ...Paging, project_id: QueryId.optional(), building_id: QueryId.optional() });
+export const PremisesQuery = z.object({
+  ...Paging,
+  project_id: QueryId.optional(),
+  building_id: QueryId.optional(),
+  section_id: QueryId.optional(),
+  type: listQuery(PremiseType).optional(),
+  rooms: listQuery(z.coerce.number().int().min(0)).optional(),
+  /** Exact integers of any size, as strings: a price filter must not lose digits. */
+  price_min: z.string().regex(/^\d+$/, 'price_min is a whole number of roubles').optional(),
+  price_max: z.string().regex(/^\d+$/, 'price_max is a whole number of roubles').optional(),
+  size_min: z.coerce.number().min(0).optional(),
+  size_max: z.coerce.number().min(0).optional(),
+  floor_min: z.coerce.number().int().optional(),
+  floor_max: z.coerce.number().int().optional(),
+  feature: listQuery(PremiseFeature).optional(),
+  purchase_option: PurchaseOption.optional(),
+  free_only: BoolQuery.optional(),
+});
+export const LeadsQuery = z.object({ ...Paging, client_id: QueryId.optional(), premise_id: QueryId.optional(), agent_id: QueryId.optional() });
+export const TimeSlotsQuery = z.object({ ...Paging, project_id: QueryId.optional(), date: DateString.optional() });
+export type CitiesQuery = z.infer<typeof CitiesQuery>;
+export type ProjectsQuery = z.infer<typeof ProjectsQuery>;
+export type BuildingsQuery = z.infer<typeof BuildingsQuery>;
+export type SectionsQuery = z.infer<typeof SectionsQuery>;
+export type PremisesQuery = z.infer<typeof PremisesQuery>;
+export type LeadsQuery = z.infer<typeof LeadsQuery>;
+export type TimeSlotsQuery = z.infer<typeof TimeSlotsQuery>;
+
+// ---------------------------------------------------------------------------
+// Bodies Brusnika accepts.
+
+/** A Russian phone: 10 digits, or 11 starting with 7 or 8, in any punctuation. */
+const Phone = z.string().refine((s) => /^(\d{10}|[78]\d{10})$/.test(s.replace(/\D/g, '')), 'a Russian phone number, e.g. +79120010001');
+const Inn = z.string().regex(/^(\d{10}|\d{12})$/, 'an INN of 10 or 12 digits');
+
+export const CreateAgencyRequest = z.object({
+  title: z.string().trim().min(1, 'title is required'),
+  city_id: Id,
+  legalName: z.string().min(1).optional(),
+  inn: Inn,
+  phone: Phone.optional(),
+  email: z.email().optional(),
+  ownerFullName: z.string().min(1).optional(),
+  ownerPhone: Phone.optional(),
+});
+export type CreateAgencyRequest = z.infer<typeof CreateAgencyRequest>;
+
+/** The client's own fields; `agent_id` is the booking's agent. */
+export const ClientDetails = z.object({
+  fullname: z.string().trim().min(1, 'fullname is required (surname, name, patronymic)').max(255),
+  phone_number: Phone,
+  comment: z.string().max(2000).optional(),
+});
+export type ClientDetails = z.infer<typeof ClientDetails>;
+export type CreateClientRequest = ClientDetails & { agent_id: number };
+
+export interface CreateBookingRequest {
+  premise_id: number;
+  client_id: number;
+  agent_id: number;
+  purchase_option: PurchaseOption;
+  date?: string;
+  time?: string;
+}
+
+export interface CreateVisitRequest {
+  project_id: number;
+  agent_id: number;
+  client_id: number;
+  date: string;
+  time: string;
+}
+
+// ---------------------------------------------------------------------------
+// What the orchestrator accepts: POST /api/v1/bookings with provider "brusnika".
+
+/** An id in Brusnika, with a message that says which. */
+const IdOf = (what: string) => z.number({ error: `${what} is required: a positive whole number` }).int(`${what} is a whole number`).positive(`${what} is positive`);
+
+const Agent = {
+  /** The Kontur user acting (Brusnika's `agent_id`); the CRM refuses a blocked one or one with no bookings left. */
+  agent_id: IdOf('agent_id (the agent\'s user id in Brusnika)'),
+  /** The agent's agency: found by `inn`, or created with these fields when Brusnika does not know it. */
+  agency: CreateAgencyRequest.optional(),
+  /** Found by phone, or created under the agent. */
+  client: z.object(ClientDetails.shape, { error: 'client is required: {fullname, phone_number, comment?}' }),
+};
+
+export const PremiseBookingRequest = z.object({
+  kind: z.literal('premise'),
+  ...Agent,
+  premise_id: IdOf('premise_id'),
+  purchase_option: z.enum(PurchaseOption.options, { error: `purchase_option is one of: ${PurchaseOption.options.join(', ')}` }),
+  /** When the booking is made; the CRM takes "now" when absent. */
+  date: DateString.optional(),
+  time: TimeString.optional(),
+});
+export type PremiseBookingRequest = z.infer<typeof PremiseBookingRequest>;
+
+export const VisitBookingRequest = z.object({
+  kind: z.literal('visit'),
+  ...Agent,
+  /** A free slot from GET /api/v1/providers/brusnika/time-slots; its project, date and time make the visit. */
+  time_slot_id: IdOf('time_slot_id'),
+});
+export type VisitBookingRequest = z.infer<typeof VisitBookingRequest>;
+
+export const BrusnikaBookingRequest = z.discriminatedUnion('kind', [PremiseBookingRequest, VisitBookingRequest], {
+  error: 'kind must be "premise" or "visit"',
+});
+export type BrusnikaBookingRequest = z.infer<typeof BrusnikaBookingRequest>;
+
+// ---------------------------------------------------------------------------
+// Errors.
+
+/** Codes of Brusnika's refusals the orchestrator acts on. */
+export const BrusnikaCode = {
+  UserBlocked: 'user_blocked',
+  BookingLimitExceeded: 'booking_limit_exceeded',
+  ClientExists: 'client_exists',
+  AgencyExists: 'agency_exists',
+  BookingNotActive: 'booking_not_active',
+  VisitNotActive: 'visit_not_active',
+  TimeSlotTaken: 'time_slot_taken',
+} as const;
+
+const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Brusnika's `error.code`, when the body has one. */
+export function brusnikaErrorCode(body: unknown): string | undefined {
+  const parsed = ErrorBody.safeParse(body);
+  return parsed.success ? parsed.data.error.code : undefined;
+}
+
+/** Brusnika's own message, verbatim. */
+export function readBrusnikaRefusal(_status: number, body: unknown): string | undefined {
+  const parsed = ErrorBody.safeParse(body);
+  if (parsed.success) return parsed.data.error.message;
+  return typeof body === 'string' && body ? body : undefined;
+}
+
+/** 403 also refuses a blocked user or an exhausted booking limit: those are the agent's, not our credentials. */
+export function isBrusnikaCredentialsRejection(status: number, body: unknown): boolean {
+  const code = brusnikaErrorCode(body);
+  return status === 401 || (code !== BrusnikaCode.UserBlocked && code !== BrusnikaCode.BookingLimitExceeded);
+}
+
+/** The CRM's clock: UTC+5 (Yekaterinburg), where a slot's date and time are read. */
+export const CRM_UTC_OFFSET = '+05:00';

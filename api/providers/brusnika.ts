@@ -1,0 +1,113 @@
+/**
+ * brusnika in the API: premise and visit requests (`kind`), the `attach` answer
+ * for operators, durations from BRUSNIKA_* variables, and a read-through
+ * catalogue at /api/v1/providers/brusnika/{cities,projects,buildings,sections,premises,time-slots}
+ * so an agent's app finds a free premise or slot through this API alone.
+ * Catalogue answers keep Brusnika's fields and paging (`{data, meta}`); a premise's
+ * `price` is a string of its exact digits, because a JSON number above 2^53 is
+ * rounded by most clients.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Router } from 'express';
+import { z } from 'zod';
+import { BrusnikaClient } from '../../activities/brusnika/client';
+import {
+  BrusnikaBookingRequest,
+  BuildingsQuery,
+  CitiesQuery,
+  PremisesQuery,
+  ProjectsQuery,
+  SectionsQuery,
+  TimeSlotsQuery,
+} from '../../activities/brusnika/contract';
+import type { ProviderEndpoint } from '../../activities/http';
+import { DurationMs, parse } from '../../config/env';
+import { FailureType } from '../../workflows/failure-types';
+import { type AttachRecord, type BrusnikaTiming, attachUpdate } from '../../workflows/brusnika';
+import { ApiError, validate } from '../errors';
+import { cancelAction, type ProviderBinding } from './binding';
+
+/** `BRUSNIKA_DECISION_DEADLINE=2h` and the like: every brusnika duration can be changed. */
+const BrusnikaTimingEnv = z.object({
+  BRUSNIKA_POLL_INITIAL: DurationMs.optional(),
+  BRUSNIKA_POLL_MAX: DurationMs.optional(),
+  BRUSNIKA_CALL_DEADLINE: DurationMs.optional(),
+  BRUSNIKA_DECISION_DEADLINE: DurationMs.optional(),
+  BRUSNIKA_BOOKED_WATCH: DurationMs.optional(),
+  BRUSNIKA_OPERATOR_DEADLINE: DurationMs.optional(),
+  BRUSNIKA_RELEASE_ESCALATION: DurationMs.optional(),
+});
+
+export function brusnikaTimingFrom(env: Record<string, string | undefined>): Partial<BrusnikaTiming> {
+  const t = parse(BrusnikaTimingEnv, env);
+  const timing: Partial<BrusnikaTiming> = {
+    pollInitialMs: t.BRUSNIKA_POLL_INITIAL,
+    pollMaxMs: t.BRUSNIKA_POLL_MAX,
+    callDeadlineMs: t.BRUSNIKA_CALL_DEADLINE,
+    decisionDeadlineMs: t.BRUSNIKA_DECISION_DEADLINE,
+    bookedWatchMs: t.BRUSNIKA_BOOKED_WATCH,
+    operatorDeadlineMs: t.BRUSNIKA_OPERATOR_DEADLINE,
+    releaseEscalationMs: t.BRUSNIKA_RELEASE_ESCALATION,
+  };
+  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
+}
+
+export const AttachBody = z.strictObject({
+  id: z.number({ error: 'id is the booking or visit id in the CRM' }).int().positive('id is the booking or visit id in the CRM'),
+}) satisfies z.ZodType<AttachRecord>;
+
+/** A catalogue read failed at Brusnika: said in the API's error shape, Brusnika's words kept. */
+function catalogueError(err: unknown): unknown {
+  if (!(err instanceof ApplicationFailure)) return err;
+  switch (err.type) {
+    case FailureType.ProviderRefused:
+      return new ApiError(422, 'provider_refused', err.message);
+    case FailureType.ProviderUnavailable:
+      return new ApiError(503, 'provider_unavailable', `${err.message}; try again shortly`);
+    default:
+      return new ApiError(502, 'provider_error', err.message);
+  }
+}
+
+/** Read-through lists: the filters are checked here (unknown ones are refused, not ignored), then asked of Brusnika. */
+export function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
+  const router = Router();
+  const list = <S extends z.ZodType, R>(path: string, query: S, read: (client: BrusnikaClient, query: z.infer<S>) => Promise<R>) => {
+    router.get(path, async (req, res) => {
+      const filters = validate(query, req.query, 'query');
+      try {
+        // A client per request logs with the request's id; it holds no connection of its own.
+        res.json(await read(new BrusnikaClient(endpoint, req.log), filters));
+      } catch (err) {
+        throw catalogueError(err);
+      }
+    });
+  };
+  list('/cities', CitiesQuery.strict(), (client, q) => client.cities(q));
+  list('/projects', ProjectsQuery.strict(), (client, q) => client.projects(q));
+  list('/buildings', BuildingsQuery.strict(), (client, q) => client.buildings(q));
+  list('/sections', SectionsQuery.strict(), (client, q) => client.sections(q));
+  list('/premises', PremisesQuery.strict(), (client, q) => client.premises(q));
+  list('/time-slots', TimeSlotsQuery.strict(), (client, q) => client.freeTimeSlots(q));
+  return router;
+}
+
+export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderEndpoint; timing?: Partial<BrusnikaTiming> }): ProviderBinding {
+  return {
+    provider: 'brusnika',
+    workflowType: 'brusnikaBooking',
+    request: BrusnikaBookingRequest,
+    timing,
+    routes: () => [{ mountPath: '/api/v1/providers/brusnika', router: brusnikaCatalogueRoutes(endpoint) }],
+    actions: {
+      cancel: cancelAction,
+      attach: {
+        update: attachUpdate.name,
+        body: AttachBody,
+        roles: ['approver'],
+        summary:
+          'brusnika: the CRM did not answer a create and may hold the booking or visit; an operator found it in the CRM and attaches its id, and the booking goes on with it.',
+      },
+    },
+  };
+}

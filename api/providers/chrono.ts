@@ -1,0 +1,136 @@
+/**
+ * chrono in the API: agenda booking requests, the answers approvers and apps
+ * give (accept, reject, suspend, resize, presence, cancel, delete), durations
+ * from CHRONO_* variables, and a read-through of a user's bookings at chrono.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Router } from 'express';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { ChronoClient } from '../../activities/chrono/client';
+import { ChronoBookingRequest, PresenceRequest, ResizeRequest, UserBookingsQuery } from '../../activities/chrono/contract';
+import type { ProviderEndpoint } from '../../activities/http';
+import { DurationMs, parse } from '../../config/env';
+import {
+  type ChronoTiming,
+  type ReasonRequest,
+  acceptUpdate,
+  deleteUpdate,
+  markPresenceUpdate,
+  rejectUpdate,
+  resizeUpdate,
+  suspendUpdate,
+} from '../../workflows/chrono';
+import { FailureType } from '../../workflows/failure-types';
+import { callerOf, requireRole } from '../auth';
+import { ApiError, validate } from '../errors';
+import { type ProviderBinding, cancelAction } from './binding';
+
+/** `CHRONO_RETENTION=90d` and the like: every chrono duration can be set. */
+const ChronoTimingEnv = z.object({
+  CHRONO_APPROVAL_TIMEOUT: DurationMs.optional(),
+  CHRONO_RETENTION: DurationMs.optional(),
+  CHRONO_PROVIDER_DEADLINE: DurationMs.optional(),
+  CHRONO_RELEASE_ESCALATION: DurationMs.optional(),
+  CHRONO_RELEASE_RETRY_PAUSE: DurationMs.optional(),
+});
+
+export function chronoTimingFrom(env: Record<string, string | undefined>): Partial<ChronoTiming> {
+  const t = parse(ChronoTimingEnv, env);
+  const timing: Partial<ChronoTiming> = {
+    approvalMs: t.CHRONO_APPROVAL_TIMEOUT,
+    retentionMs: t.CHRONO_RETENTION,
+    providerDeadlineMs: t.CHRONO_PROVIDER_DEADLINE,
+    releaseEscalationMs: t.CHRONO_RELEASE_ESCALATION,
+    releaseRetryPauseMs: t.CHRONO_RELEASE_RETRY_PAUSE,
+  };
+  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
+}
+
+const ReasonBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<ReasonRequest>;
+
+export interface ChronoBindingOptions {
+  /** chrono itself, for the read-through of a user's bookings (CHRONO_URL, CHRONO_TOKEN). */
+  endpoint: ProviderEndpoint;
+  timing?: Partial<ChronoTiming>;
+  /** Fallback for calls made outside a request; each request logs with its own logger. */
+  logger?: Logger;
+}
+
+export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 'silent' }) }: ChronoBindingOptions): ProviderBinding {
+  const chrono = new ChronoClient(endpoint, logger);
+  return {
+    provider: 'chrono',
+    workflowType: 'chronoAgendaBooking',
+    request: ChronoBookingRequest,
+    timing,
+    routes: () => [{ mountPath: '/api/v1/providers/chrono', router: chronoRoutes(chrono) }],
+    // Every answer is carried out by the workflow before its update returns.
+    actions: {
+      accept: {
+        update: acceptUpdate.name,
+        roles: ['approver'],
+        summary: 'Accept a booking on the waiting list: chrono moves it to the main list (the view reports overbooked_places).',
+        answersWhenDone: true,
+      },
+      reject: {
+        update: rejectUpdate.name,
+        body: ReasonBody,
+        roles: ['approver'],
+        summary: 'Reject a booking on the waiting list: it is cancelled at chrono.',
+        answersWhenDone: true,
+      },
+      suspend: {
+        update: suspendUpdate.name,
+        body: ReasonBody,
+        roles: ['approver'],
+        summary: 'Move a confirmed booking back to the waiting list, where it awaits approval again.',
+        answersWhenDone: true,
+      },
+      resize: {
+        update: resizeUpdate.name,
+        body: ResizeRequest,
+        roles: ['app', 'approver'],
+        summary: 'Change the number of places of a confirmed booking; "sold out" leaves it as it was (409 says why).',
+        answersWhenDone: true,
+      },
+      presence: {
+        update: markPresenceUpdate.name,
+        body: PresenceRequest,
+        roles: ['approver'],
+        summary: 'After the event: the user was present, or absent with a reason; extra_data keys are kept by chrono.',
+        answersWhenDone: true,
+      },
+      cancel: { ...cancelAction, answersWhenDone: true },
+      delete: {
+        update: deleteUpdate.name,
+        body: ReasonBody,
+        roles: ['approver'],
+        summary: 'Delete the booking at chrono on request (it is gone there, not only cancelled).',
+        answersWhenDone: true,
+      },
+    },
+  };
+}
+
+/** `GET /api/v1/providers/chrono/bookings?user_external_id=...`: chrono's list, read through, the seed's filters passed on. */
+function chronoRoutes(chrono: ChronoClient): Router {
+  const router = Router();
+  router.get('/bookings', async (req, res) => {
+    requireRole(callerOf(req), ['app', 'approver'], 'listing chrono bookings');
+    const query = validate(UserBookingsQuery, req.query, 'query');
+    try {
+      res.json({ bookings: await chrono.userBookings(query, req.log) });
+    } catch (err) {
+      throw providerError(err);
+    }
+  });
+  return router;
+}
+
+/** The provider's failure, as the API's error shape: 502, the provider's words kept. */
+function providerError(err: unknown): unknown {
+  if (!(err instanceof ApplicationFailure)) return err;
+  const code = err.type === FailureType.ProviderUnavailable ? 'provider_unavailable' : err.type === FailureType.ProviderRefused ? 'provider_refused' : 'provider_error';
+  return new ApiError(502, code, `chrono: ${err.message}`);
+}

@@ -1,0 +1,71 @@
+/** hotels24 in the API: hotel booking requests, the answers at its stops, durations from HOTELS24_* variables. */
+import { z } from 'zod';
+import { DurationMs, parse } from '../../config/env';
+import {
+  AcceptAnswer,
+  Hotels24BookingRequest,
+  type Hotels24Timing,
+  RejectAnswer,
+  Requisites,
+  acceptUpdate,
+  rejectUpdate,
+  requisitesUpdate,
+} from '../../workflows/hotels24';
+import { cancelAction, type ProviderBinding } from './binding';
+
+/** `HOTELS24_CONDITIONS_DECISION=2h` and the like: every hotels24 duration can be set. */
+const Hotels24TimingEnv = z.object({
+  HOTELS24_CONDITIONS_DECISION: DurationMs.optional(),
+  HOTELS24_REQUISITES_WAIT: DurationMs.optional(),
+  HOTELS24_CONFIRMATION_WAIT: DurationMs.optional(),
+  HOTELS24_RETRY_INITIAL: DurationMs.optional(),
+  HOTELS24_RETRY_MAX: DurationMs.optional(),
+  HOTELS24_RETRY_GIVE_UP: DurationMs.optional(),
+});
+
+export function hotels24TimingFrom(env: Record<string, string | undefined>): Partial<Hotels24Timing> {
+  const t = parse(Hotels24TimingEnv, env);
+  const timing: Partial<Hotels24Timing> = {
+    conditionsDecisionMs: t.HOTELS24_CONDITIONS_DECISION,
+    requisitesWaitMs: t.HOTELS24_REQUISITES_WAIT,
+    confirmationWaitMs: t.HOTELS24_CONFIRMATION_WAIT,
+    retryInitialMs: t.HOTELS24_RETRY_INITIAL,
+    retryMaxMs: t.HOTELS24_RETRY_MAX,
+    retryGiveUpMs: t.HOTELS24_RETRY_GIVE_UP,
+  };
+  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
+}
+
+export function hotels24Binding(timing: Partial<Hotels24Timing> = {}): ProviderBinding {
+  return {
+    provider: 'hotels24',
+    workflowType: 'hotels24HotelBooking',
+    request: Hotels24BookingRequest,
+    timing,
+    actions: {
+      cancel: {
+        ...cancelAction,
+        summary: 'Cancel the booking before hotels24 books the rooms; a completed hotel booking cannot be cancelled.',
+      },
+      accept: {
+        update: acceptUpdate.name,
+        body: AcceptAnswer,
+        roles: ['approver'],
+        summary:
+          "Accept what the booking waits for: hotels24's actual conditions, or the final confirmation. Corrected data (dates, blocks, requisites) may be sent with it and replace what was sent before.",
+      },
+      reject: {
+        update: rejectUpdate.name,
+        body: RejectAnswer,
+        roles: ['approver'],
+        summary: 'Reject the booking at a stop; it ends cancelled, nothing being held at the hotel.',
+      },
+      requisites: {
+        update: requisitesUpdate.name,
+        body: Requisites,
+        roles: ['app', 'approver'],
+        summary: "Supply the booker's requisites a booking waits for (first_name, last_name, email, phone).",
+      },
+    },
+  };
+}

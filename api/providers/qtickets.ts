@@ -1,0 +1,133 @@
+/**
+ * qtickets in the API: seat booking requests, the answers an app gives a hold
+ * (payment, extend, cancel), durations from QTICKETS_* variables, and the
+ * read-through catalogue an app chooses seats from:
+ * GET /api/v1/providers/qtickets/events and .../events/:eventId/seats?show_id=.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Router } from 'express';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { QticketsClient, refusalOf } from '../../activities/qtickets/client';
+import { SeatBookingRequest } from '../../activities/qtickets/request';
+import type { ProviderEndpoint } from '../../activities/http';
+import { DurationMs, parse } from '../../config/env';
+import { FailureType } from '../../workflows/failure-types';
+import { type ExtendHoldRequest, type QticketsTiming, confirmPaymentUpdate, defaultQticketsTiming, extendHoldUpdate } from '../../workflows/qtickets';
+import { ApiError, validate } from '../errors';
+import { type ProviderBinding, cancelAction } from './binding';
+
+/** `QTICKETS_HOLD=15m` and the like: every qtickets duration can be set. */
+const QticketsTimingEnv = z.object({
+  QTICKETS_HOLD: DurationMs.optional(),
+  QTICKETS_MAX_HOLD: DurationMs.optional(),
+  QTICKETS_EXTEND_BY: DurationMs.optional(),
+  QTICKETS_CALL_DEADLINE: DurationMs.optional(),
+  QTICKETS_RELEASE_ESCALATION: DurationMs.optional(),
+  QTICKETS_RELEASE_RETRY_PAUSE: DurationMs.optional(),
+});
+
+export function qticketsTimingFrom(env: Record<string, string | undefined>): Partial<QticketsTiming> {
+  const t = parse(QticketsTimingEnv, env);
+  const timing: Partial<QticketsTiming> = {
+    holdMs: t.QTICKETS_HOLD,
+    maxHoldMs: t.QTICKETS_MAX_HOLD,
+    extendByMs: t.QTICKETS_EXTEND_BY,
+    callDeadlineMs: t.QTICKETS_CALL_DEADLINE,
+    releaseEscalationMs: t.QTICKETS_RELEASE_ESCALATION,
+    releasePauseMs: t.QTICKETS_RELEASE_RETRY_PAUSE,
+  };
+  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
+}
+
+export const ExtendBody = z
+  .object({ byMinutes: z.number().int().min(1, 'byMinutes is at least 1').max(24 * 60, 'byMinutes is at most 1440').optional() })
+  .strict() satisfies z.ZodType<ExtendHoldRequest>;
+
+export interface QticketsBindingOptions {
+  /** qtickets itself, for the catalogue (QTICKETS_URL, QTICKETS_TOKEN). */
+  endpoint: ProviderEndpoint;
+  timing?: Partial<QticketsTiming>;
+  /** Fallback for calls made outside a request; each request logs with its own logger. */
+  logger?: Logger;
+}
+
+export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 'silent' }) }: QticketsBindingOptions): ProviderBinding {
+  const qtickets = new QticketsClient(endpoint, logger);
+  const maxHoldMinutes = Math.floor((timing.maxHoldMs ?? defaultQticketsTiming.maxHoldMs) / 60_000);
+  return {
+    provider: 'qtickets',
+    workflowType: 'qticketsSeatBooking',
+    request: SeatBookingRequest.refine((r) => r.holdMinutes === undefined || r.holdMinutes <= maxHoldMinutes, {
+      path: ['holdMinutes'],
+      message: `holdMinutes is at most ${maxHoldMinutes} (the longest hold, QTICKETS_MAX_HOLD)`,
+    }),
+    timing,
+    routes: () => [{ mountPath: '/api/v1/providers/qtickets', router: catalogueRoutes(qtickets) }],
+    actions: {
+      payment: {
+        update: confirmPaymentUpdate.name,
+        roles: ['app', 'approver'],
+        summary: 'The client paid for the held seats: every ticket is marked paid at qtickets and the booking completes with the barcodes.',
+        answersWhenDone: true,
+      },
+      extend: {
+        update: extendHoldUpdate.name,
+        body: ExtendBody,
+        roles: ['app', 'approver'],
+        summary: 'Hold the seats longer (byMinutes, or the configured extension), within the longest hold (QTICKETS_MAX_HOLD).',
+        answersWhenDone: true,
+      },
+      cancel: cancelAction,
+    },
+  };
+}
+
+const EventIdParam = z.coerce.number({ error: 'eventId is a qtickets event id (a number)' }).int().positive('eventId is a qtickets event id (a number)');
+const SeatsQuery = z.object({
+  show_id: z.coerce.number({ error: 'show_id is a qtickets show id (a number)' }).int().positive('show_id is a qtickets show id (a number)').optional(),
+});
+
+/** What an app needs to choose seats, read through to qtickets on every call (seats change by the minute). */
+function catalogueRoutes(qtickets: QticketsClient): Router {
+  const router = Router();
+  router.get('/events', async (req, res) => {
+    const events = await qtickets.listEvents(req.log).catch(rethrowAsApiError);
+    res.json({ events: events.result });
+  });
+  router.get('/events/:eventId/seats', async (req, res) => {
+    const event_id = validate(EventIdParam, req.params.eventId, 'path', ['eventId']);
+    const { show_id } = validate(SeatsQuery, req.query, 'query');
+    const show = show_id === undefined ? { event_id } : { event_id, show_id };
+    res.json(await qtickets.showSeats(show, req.log).catch(rethrowAsApiError));
+  });
+  return router;
+}
+
+/** The seed's refusals as the API's errors; the provider's words are kept. */
+const REFUSALS: Record<string, { status: number; code: string }> = {
+  EVENT_NOT_FOUND: { status: 404, code: 'event_not_found' },
+  SEAT_NOT_FOUND: { status: 404, code: 'seat_not_found' },
+  TICKET_NOT_FOUND: { status: 404, code: 'ticket_not_found' },
+  SEAT_NOT_AVAILABLE: { status: 409, code: 'seat_not_available' },
+  VALIDATION_ERROR: { status: 400, code: 'invalid_request' },
+};
+
+function apiErrorFor(err: unknown): unknown {
+  if (!(err instanceof ApplicationFailure)) return err;
+  const refusal = refusalOf(err);
+  const known = refusal && err.type === FailureType.ProviderRefused ? REFUSALS[refusal.code] : undefined;
+  if (known) return new ApiError(known.status, known.code, `qtickets: ${err.message}`);
+  switch (err.type) {
+    case FailureType.ProviderAuthRejected:
+      return new ApiError(502, 'provider_auth_rejected', `${err.message}; an operator must check QTICKETS_TOKEN`);
+    case FailureType.ProviderUnavailable:
+      return new ApiError(502, 'provider_unavailable', `${err.message}; try again shortly`);
+    default:
+      return new ApiError(502, 'provider_error', `qtickets: ${err.message}`);
+  }
+}
+
+function rethrowAsApiError(err: unknown): never {
+  throw apiErrorFor(err);
+}
