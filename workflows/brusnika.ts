@@ -32,7 +32,8 @@ import {
 } from '@temporalio/workflow';
 import type { BrusnikaActivities, ClientFacts, CreateOutcome, Unconfirmed } from '../activities/brusnika/activities';
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
-import { type BookingStart, type BookingView, type CancelRequest, type Waiting, cancelSignal, cancelUpdate, statusQuery } from './booking';
+import { handleAnswer, handleCancel } from './answers';
+import { type BookingStart, type BookingView, type Waiting, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
@@ -96,14 +97,12 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     heartbeatTimeout: timing.pollMaxMs + 30_000,
   });
   const releases = new CompensationStack(booking, {
-    firstTry: proxyActivities<BrusnikaActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
-    untilDone: proxyActivities<BrusnikaActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    activities: proxyActivities<BrusnikaActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
     pauseBetweenRoundsMs: timing.pollMaxMs,
   });
   const polling = { initialMs: timing.pollInitialMs, maxMs: timing.pollMaxMs };
   const request = input.request;
 
-  let cancelRequest: CancelRequest | undefined;
   let attachRequest: AttachRecord | undefined;
   /** A client this booking created: reported if the booking ends without holding anything for it. */
   let createdClientId: number | undefined;
@@ -111,7 +110,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
   let outcomeUnknown = false;
   let result: Record<string, unknown> = { kind: request.kind };
 
-  const cancelRequested = (): boolean => cancelRequest !== undefined;
+  const cancelRequested = (): boolean => cancel.requested !== undefined;
   const addResult = (part: Record<string, unknown>): void => {
     result = { ...result, ...part };
     booking.setResult(result);
@@ -121,42 +120,22 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
 
   // Answers: cancel (shared) and attach (an operator's, only while a create is unconfirmed).
   setHandler(statusQuery, () => booking.view);
-  const refuseCancel = (): string | undefined =>
-    booking.view.cancellable ? undefined : `the booking is ${booking.status}: there is nothing to cancel`;
-  const acceptCancel = (cancel: CancelRequest = {}): void => {
-    if (cancelRequest) return;
-    cancelRequest = cancel;
-    booking.note(`cancel requested${cancel.reason ? `: ${cancel.reason}` : ''}`);
-  };
-  setHandler(cancelUpdate, (cancel) => (acceptCancel(cancel), booking.view), {
-    validator: (_cancel?: CancelRequest) => {
-      const refusal = refuseCancel();
-      if (refusal) throw new Error(refusal);
+  const cancel = handleCancel(booking);
+  handleAnswer(booking, {
+    name: 'attach',
+    signal: attachSignal,
+    update: attachUpdate,
+    refuse: (attach: AttachRecord | undefined) => {
+      if (!booking.stage.endsWith('_unconfirmed') || booking.isTerminal || cancel.requested) {
+        return `only a booking whose create went unanswered takes an attached id; the booking is ${booking.status} (${booking.stage})`;
+      }
+      if (attachRequest) return `id ${attachRequest.id} is being checked already`;
+      if (!attach || !Number.isInteger(attach.id) || attach.id <= 0) return 'attach needs {"id": <the id in the CRM>}';
+      return undefined;
     },
-  });
-  setHandler(cancelSignal, (cancel) => {
-    const refusal = refuseCancel();
-    if (refusal) booking.note(`cancel signal ignored: ${refusal}`);
-    else acceptCancel(cancel);
-  });
-  const refuseAttach = (attach: AttachRecord | undefined): string | undefined => {
-    if (!booking.stage.endsWith('_unconfirmed') || booking.isTerminal || cancelRequest) {
-      return `only a booking whose create went unanswered takes an attached id; the booking is ${booking.status} (${booking.stage})`;
-    }
-    if (attachRequest) return `id ${attachRequest.id} is being checked already`;
-    if (!attach || !Number.isInteger(attach.id) || attach.id <= 0) return 'attach needs {"id": <the id in the CRM>}';
-    return undefined;
-  };
-  setHandler(attachUpdate, (attach) => ((attachRequest = attach), booking.view), {
-    validator: (attach: AttachRecord) => {
-      const refusal = refuseAttach(attach);
-      if (refusal) throw new Error(refusal);
+    take: (attach: AttachRecord) => {
+      attachRequest = attach;
     },
-  });
-  setHandler(attachSignal, (attach) => {
-    const refusal = refuseAttach(attach);
-    if (refusal) booking.note(`attach signal ignored: ${refusal}`);
-    else attachRequest = attach;
   });
 
   // Endings.

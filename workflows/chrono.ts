@@ -120,8 +120,7 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
   const chronoUntilDone = proxyActivities<ChronoActivities>(CALL);
   const chronoRelease = proxyActivities<ChronoActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
   const releases = new CompensationStack(booking, {
-    firstTry: chronoRelease,
-    untilDone: chronoRelease,
+    activities: chronoRelease,
     pauseBetweenRoundsMs: timing.releaseRetryPauseMs,
   });
 

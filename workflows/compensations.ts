@@ -15,10 +15,12 @@ interface Release<A> {
 }
 
 export interface CompensationOptions<A> {
-  /** Activities whose retries stop after the escalation period. */
-  firstTry: A;
-  /** The same activities for later rounds, after the booking was flagged. */
-  untilDone: A;
+  /**
+   * The activities that release; their retries should stop after the
+   * escalation period (scheduleToCloseTimeout), when the booking is flagged
+   * and a new round begins.
+   */
+  activities: A;
   /** Pause between rounds once the activity's own retries gave up. */
   pauseBetweenRoundsMs: number;
 }
@@ -52,7 +54,7 @@ export class CompensationStack<A> {
   private async runUntilDone(release: Release<A>): Promise<void> {
     for (let round = 1; ; round++) {
       try {
-        await release.run(round === 1 ? this.options.firstTry : this.options.untilDone);
+        await release.run(this.options.activities);
         if (round > 1) this.record.flag(null);
         this.record.note(`released: ${release.what}`);
         return;

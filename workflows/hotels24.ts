@@ -23,7 +23,8 @@ import {
 import { z } from 'zod';
 import type { BookingChanges, Hotels24Activities } from '../activities/hotels24/activities';
 import type { HotelStop } from '../activities/hotels24/contract';
-import { type BookingStart, type BookingView, type CancelRequest, type Waiting, cancelSignal, cancelUpdate, statusQuery } from './booking';
+import { handleAnswer, handleCancel } from './answers';
+import { type BookingStart, type BookingView, type Waiting, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
 import { describeFailure } from './failures';
 
@@ -179,25 +180,16 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
   /** Where the booking waits for people, and the answer given there. */
   let stop: { kind: StopKind; at: HotelStop } | undefined;
   let decision: Decision | undefined;
-  let cancelRequest: CancelRequest | undefined;
   /** The booking's fields as last sent, so corrections are checked as the whole they make. */
   let sent = fields;
 
   // --- answers, each as an update (API) and a signal (Temporal UI / CLI)
   setHandler(statusQuery, () => booking.view);
 
-  const refuseCancel = (_request?: CancelRequest): string | undefined => {
-    const { cancellable, notCancellableReason } = booking.view;
-    return cancellable ? undefined : (notCancellableReason ?? `the booking is ${booking.status}: there is nothing to cancel`);
-  };
-  const takeCancel = (request: CancelRequest = {}): void => {
-    if (cancelRequest) return;
-    cancelRequest = request;
-    booking.note(`cancel requested${request.reason ? `: ${request.reason}` : ''}`);
-  };
+  const cancel = handleCancel(booking);
 
   const waitingAt = (...kinds: StopKind[]): string | undefined => {
-    if (!stop || decision || cancelRequest) return `nothing waits for this answer: the booking is ${booking.status} (${booking.stage})`;
+    if (!stop || decision || cancel.requested) return `nothing waits for this answer: the booking is ${booking.status} (${booking.stage})`;
     if (!kinds.includes(stop.kind)) return `the booking waits for ${booking.view.waitingFor?.actions.join('/') ?? 'another answer'}, not for this answer`;
     return undefined;
   };
@@ -235,34 +227,9 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
     decision = { answer: 'requisites', requisites: Requisites.parse(payload) };
   };
 
-  const answer = <A extends unknown[]>(
-    name: string,
-    refuse: (...args: A) => string | undefined,
-    take: (...args: A) => void,
-  ) => ({
-    update: (...args: A): BookingView => (take(...args), booking.view),
-    validator: (...args: A): void => {
-      const refusal = refuse(...args);
-      if (refusal) throw new Error(refusal);
-    },
-    signal: (...args: A): void => {
-      const refusal = refuse(...args);
-      if (refusal) booking.note(`${name} signal ignored: ${refusal}`);
-      else take(...args);
-    },
-  });
-  const cancel = answer('cancel', refuseCancel, takeCancel);
-  setHandler(cancelUpdate, cancel.update, { validator: cancel.validator });
-  setHandler(cancelSignal, cancel.signal);
-  const accept = answer('accept', refuseAccept, takeAccept);
-  setHandler(acceptUpdate, accept.update, { validator: accept.validator });
-  setHandler(acceptSignal, accept.signal);
-  const reject = answer('reject', refuseReject, takeReject);
-  setHandler(rejectUpdate, reject.update, { validator: reject.validator });
-  setHandler(rejectSignal, reject.signal);
-  const requisites = answer('requisites', refuseRequisites, takeRequisites);
-  setHandler(requisitesUpdate, requisites.update, { validator: requisites.validator });
-  setHandler(requisitesSignal, requisites.signal);
+  handleAnswer(booking, { name: 'accept', signal: acceptSignal, update: acceptUpdate, refuse: refuseAccept, take: takeAccept });
+  handleAnswer(booking, { name: 'reject', signal: rejectSignal, update: rejectUpdate, refuse: refuseReject, take: takeReject });
+  handleAnswer(booking, { name: 'requisites', signal: requisitesSignal, update: requisitesUpdate, refuse: refuseRequisites, take: takeRequisites });
 
   // --- the steps at hotels24
   const providerWait = (actions: string[]): Waiting => ({
@@ -274,18 +241,18 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
 
   /** A step that stops before `complete`: a cancel interrupts it, as nothing is held at the hotel. */
   const unlessCancelled = async (stage: string, note: string, step: () => Promise<HotelStop>): Promise<HotelStop | undefined> => {
-    if (cancelRequest) return undefined;
+    if (cancel.requested) return undefined;
     booking.moveTo('processing', stage, note, providerWait(['cancel']));
     const call = new CancellationScope();
     const watch = new CancellationScope();
-    void watch.run(() => condition(() => cancelRequest !== undefined)).then(
+    void watch.run(() => condition(() => cancel.requested !== undefined)).then(
       () => call.cancel(),
       () => undefined,
     );
     try {
       return await call.run(step);
     } catch (err) {
-      if (cancelRequest && isCancellation(err)) return undefined;
+      if (cancel.requested && isCancellation(err)) return undefined;
       throw err;
     } finally {
       watch.cancel();
@@ -324,9 +291,9 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
         ...(at.missing.length ? { missing: at.missing } : {}),
       },
     });
-    const answered = await condition(() => decision !== undefined || cancelRequest !== undefined, waitMs);
+    const answered = await condition(() => decision !== undefined || cancel.requested !== undefined, waitMs);
     stop = undefined;
-    if (cancelRequest) return 'cancelled';
+    if (cancel.requested) return 'cancelled';
     return answered && decision ? decision : 'expired';
   };
 
@@ -335,7 +302,7 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
     return booking.view;
   };
   const endCancelled = async (): Promise<BookingView> => {
-    booking.moveTo('cancelled', booking.stage, `cancelled${cancelRequest?.reason ? `: ${cancelRequest.reason}` : ''}; ${NOTHING_HELD}`);
+    booking.moveTo('cancelled', booking.stage, `cancelled${cancel.requested?.reason ? `: ${cancel.requested.reason}` : ''}; ${NOTHING_HELD}`);
     return finish();
   };
 
@@ -347,7 +314,7 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
     for (;;) {
       if (at) booking.addReferences({ request_id: at.requestId });
       // A cancel accepted while hotels24 was answering wins: nothing was booked yet.
-      if (!at || cancelRequest) return await endCancelled();
+      if (!at || cancel.requested) return await endCancelled();
       const requestId = at.requestId;
 
       if (at.state === 'complete' && at.status === 'ok') {

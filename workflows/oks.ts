@@ -17,7 +17,8 @@ import {
 } from '@temporalio/workflow';
 import type { OksActivities } from '../activities/oks/activities';
 import type { BookLayoutRequest, FinishedTask, LayoutDeal } from '../activities/oks/contract';
-import { type BookingStart, type BookingView, type CancelRequest, cancelSignal, cancelUpdate, statusQuery } from './booking';
+import { handleAnswer, handleCancel } from './answers';
+import { type BookingStart, type BookingView, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
@@ -67,47 +68,23 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
     heartbeatTimeout: timing.taskPollMaxMs + 30_000,
   });
   const releases = new CompensationStack(booking, {
-    firstTry: proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
-    untilDone: proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    activities: proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
     pauseBetweenRoundsMs: timing.taskPollMaxMs,
   });
 
-  let cancelRequest: CancelRequest | undefined;
   let dealCompleted = false;
 
   setHandler(statusQuery, () => booking.view);
-  const refuseCancel = (): string | undefined => {
-    if (!booking.view.cancellable) return `the booking is ${booking.status}: there is nothing to cancel`;
-    return undefined;
-  };
-  const acceptCancel = (request: CancelRequest = {}): void => {
-    if (cancelRequest) return;
-    cancelRequest = request;
-    booking.note(`cancel requested${request.reason ? `: ${request.reason}` : ''}`);
-  };
-  setHandler(cancelUpdate, (request) => (acceptCancel(request), booking.view), {
-    validator: (_request: CancelRequest) => {
-      const refusal = refuseCancel();
-      if (refusal) throw new Error(refusal);
+  const cancel = handleCancel(booking);
+  handleAnswer(booking, {
+    name: 'complete',
+    signal: completeSignal,
+    update: completeUpdate,
+    refuse: () =>
+      booking.status === 'held' && !cancel.requested ? undefined : `only a held layout can be completed; the booking is ${booking.status}`,
+    take: () => {
+      dealCompleted = true;
     },
-  });
-  setHandler(cancelSignal, (request) => {
-    const refusal = refuseCancel();
-    if (refusal) booking.note(`cancel signal ignored: ${refusal}`);
-    else acceptCancel(request);
-  });
-  const refuseComplete = (): string | undefined =>
-    booking.status === 'held' && !cancelRequest ? undefined : `only a held layout can be completed; the booking is ${booking.status}`;
-  setHandler(completeUpdate, () => ((dealCompleted = true), booking.view), {
-    validator: () => {
-      const refusal = refuseComplete();
-      if (refusal) throw new Error(refusal);
-    },
-  });
-  setHandler(completeSignal, () => {
-    const refusal = refuseComplete();
-    if (refusal) booking.note(`complete signal ignored: ${refusal}`);
-    else dealCompleted = true;
   });
 
   const finish = async (): Promise<BookingView> => {
@@ -153,7 +130,7 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
     booking.setResult(deal);
     releases.push(`unbook deal ${deal.shows_id}`, (activities) => activities.releaseLayout(deal));
 
-    if (cancelRequest) {
+    if (cancel.requested) {
       await releaseAndEnd('cancelled', 'cancelled while oks was booking; the unit was released');
       return await finish();
     }
@@ -165,7 +142,7 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
       deadline: heldUntil,
       atDeadline: 'the unit is released (unbook) and the booking expires',
     });
-    const answered = await condition(() => dealCompleted || cancelRequest !== undefined, timing.holdTermMs);
+    const answered = await condition(() => dealCompleted || cancel.requested !== undefined, timing.holdTermMs);
 
     if (answered && dealCompleted) {
       booking.moveTo('completed', 'deal_completed', 'the deal went ahead; the unit stays with the client');

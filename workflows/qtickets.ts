@@ -27,12 +27,10 @@ import {
   type BookingError,
   type BookingStart,
   type BookingView,
-  type CancelRequest,
   type Waiting,
-  cancelSignal,
-  cancelUpdate,
   statusQuery,
 } from './booking';
+import { handleCancel } from './answers';
 import { BookingRecord } from './booking-record';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
@@ -139,7 +137,7 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
   const booking = new BookingRecord(input.bookingId, 'qtickets', input.client);
   const qtickets = proxyActivities<QticketsActivities>({ ...CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
   const releaseCalls = proxyActivities<QticketsActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
-  const releases = new CompensationStack(booking, { firstTry: releaseCalls, untilDone: releaseCalls, pauseBetweenRoundsMs: timing.releasePauseMs });
+  const releases = new CompensationStack(booking, { activities: releaseCalls, pauseBetweenRoundsMs: timing.releasePauseMs });
 
   const tickets: HeldTicket[] = [];
   const offers = new Map<string, SeatOffer>();
@@ -149,38 +147,21 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
   /** The add whose outcome is unknown while it runs: if it fails unclearly, its ticket may exist. */
   let adding: PlannedTicket | undefined;
 
-  let cancelRequest: CancelRequest | undefined;
   let paymentRequested = false;
   let extension: Extension | undefined;
 
   setHandler(statusQuery, () => booking.view);
 
   // Cancel: any time until the payment is confirmed.
-  const refuseCancel = (): string | undefined => {
+  const cancel = handleCancel(booking, () => {
     if (booking.isTerminal) return `the booking is ${booking.status}: there is nothing to cancel`;
     if (paymentRequested) return 'the payment is being confirmed: the tickets can no longer be cancelled';
     return undefined;
-  };
-  const acceptCancel = (request: CancelRequest = {}): void => {
-    if (cancelRequest) return;
-    cancelRequest = request;
-    booking.note(`cancel requested${request.reason ? `: ${request.reason}` : ''}`);
-  };
-  setHandler(cancelUpdate, (request) => (acceptCancel(request), booking.view), {
-    validator: (_request?: CancelRequest) => {
-      const refusal = refuseCancel();
-      if (refusal) throw new Error(refusal);
-    },
-  });
-  setHandler(cancelSignal, (request) => {
-    const refusal = refuseCancel();
-    if (refusal) booking.note(`cancel signal ignored: ${refusal}`);
-    else acceptCancel(request);
   });
 
   // Payment and extension: only while the seats are held and nothing else is under way.
   const refuseUnlessHeld = (what: string): string | undefined => {
-    if (cancelRequest) return `the booking is being cancelled: ${what} is no longer possible`;
+    if (cancel.requested) return `the booking is being cancelled: ${what} is no longer possible`;
     if (paymentRequested) return `the payment is being confirmed: ${what} is no longer possible`;
     if (extension) return `the hold is being extended: try ${what} again in a moment`;
     if (booking.status !== 'held' || booking.stage !== 'reserved') return `${what} needs held seats; the booking is ${booking.status} (${booking.stage})`;
@@ -369,7 +350,7 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
     }
     remember(firstCheck);
     booking.addReferences({ event_id: request.event_id, show_id: firstCheck.show_id });
-    if (cancelRequest) {
+    if (cancel.requested) {
       booking.moveTo('cancelled', 'cancelled', 'cancelled before any seat was held');
       return await finish();
     }
@@ -382,7 +363,7 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
     booking.moveTo('processing', 'adding_tickets', `adding ${count(plan.length)}${paid ? ', paid' : `, held until ${reserved_to}`}`, providerAtWork(['cancel']));
     let knownHash = firstCheck.lastUpdateHash;
     for (const [index, planned] of plan.entries()) {
-      if (cancelRequest) break;
+      if (cancel.requested) break;
       // Adds are shielded from cancellation (their outcome must be known); an operator's cancel is honoured between them.
       if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled by an operator');
       adding = planned;
@@ -405,7 +386,7 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
         knownHash = recheck.lastUpdateHash;
       }
     }
-    if (cancelRequest) {
+    if (cancel.requested) {
       await releaseAndEnd('cancelled', 'cancelled while tickets were being added; every ticket taken was removed');
       return await finish();
     }
@@ -422,12 +403,12 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
         deadline: iso(holdUntil),
         atDeadline: 'every ticket is removed and the booking expires',
       });
-      const answered = await condition(() => paymentRequested || extension !== undefined || cancelRequest !== undefined, holdUntil - Date.now());
+      const answered = await condition(() => paymentRequested || extension !== undefined || cancel.requested !== undefined, holdUntil - Date.now());
       if (!answered) {
         await releaseAndEnd('expired', 'the hold reached its deadline; every ticket was removed');
         break;
       }
-      if (cancelRequest) {
+      if (cancel.requested) {
         await releaseAndEnd('cancelled', 'cancelled; every ticket was removed');
         break;
       }
