@@ -74,6 +74,21 @@ export function providerEndpointFrom<P extends Provider>(env: Record<string, str
   return providerEndpointsFrom(env, [provider])[provider];
 }
 
+/**
+ * A provider's durations from the environment: `{ holdTermMs: 'OKS_HOLD_TERM' }`
+ * reads OKS_HOLD_TERM (`2s`, `10m`, `1d`...) into `holdTermMs`, for the variables set.
+ */
+export function durationsFrom<K extends string>(env: Record<string, string | undefined>, variables: Record<K, string>): Partial<Record<K, number>> {
+  const entries = Object.entries(variables) as [K, string][];
+  const parsed = parse(z.object(Object.fromEntries(entries.map(([, name]) => [name, DurationMs.optional()]))), env) as Record<string, number | undefined>;
+  const durations: Partial<Record<K, number>> = {};
+  for (const [key, name] of entries) {
+    const value = parsed[name];
+    if (value !== undefined) durations[key] = value;
+  }
+  return durations;
+}
+
 export function parse<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {

@@ -1,5 +1,6 @@
 /** Configuration mistakes stop a process at start-up with one line per variable. */
 import { ApiTokens } from '../api/auth';
+import { oksTimingFrom } from '../api/providers/oks';
 import { ConfigError, DurationMs, TemporalConfig, parse, providerEndpointsFrom } from '../config/env';
 
 const problemsOf = (fn: () => unknown): string[] => {
@@ -48,4 +49,10 @@ test('API tokens name their client and role; a bad entry is named without echoin
 test('durations read as people write them', () => {
   expect(['500ms', '2s', '10m', '1h', '1d', '1500', 250].map((d) => DurationMs.parse(d))).toEqual([500, 2_000, 600_000, 3_600_000, 86_400_000, 1_500, 250]);
   expect(DurationMs.safeParse('-1s').success).toBe(false);
+});
+
+test("a provider's durations come from its variables; those left unset keep the workflow's defaults", () => {
+  expect(oksTimingFrom({ OKS_HOLD_TERM: '2h', OKS_TASK_POLL_INITIAL: '250ms' })).toEqual({ holdTermMs: 7_200_000, taskPollInitialMs: 250 });
+  expect(oksTimingFrom({})).toEqual({});
+  expect(problemsOf(() => oksTimingFrom({ OKS_HOLD_TERM: 'tomorrow' }))).toEqual(['OKS_HOLD_TERM: "tomorrow" is not a duration (e.g. 500ms, 2s, 10m, 1h, 1d)']);
 });

@@ -21,36 +21,23 @@ import {
   TimeSlotsQuery,
 } from '../../activities/brusnika/contract';
 import type { ProviderEndpoint } from '../../activities/http';
-import { DurationMs, parse } from '../../config/env';
+import { durationsFrom } from '../../config/env';
 import { FailureType } from '../../workflows/failure-types';
 import { type AttachRecord, type BrusnikaTiming, attachUpdate } from '../../workflows/brusnika';
 import { ApiError, validate } from '../errors';
 import { cancelAction, type ProviderBinding } from './binding';
 
 /** `BRUSNIKA_DECISION_DEADLINE=2h` and the like: every brusnika duration can be changed. */
-const BrusnikaTimingEnv = z.object({
-  BRUSNIKA_POLL_INITIAL: DurationMs.optional(),
-  BRUSNIKA_POLL_MAX: DurationMs.optional(),
-  BRUSNIKA_CALL_DEADLINE: DurationMs.optional(),
-  BRUSNIKA_DECISION_DEADLINE: DurationMs.optional(),
-  BRUSNIKA_BOOKED_WATCH: DurationMs.optional(),
-  BRUSNIKA_OPERATOR_DEADLINE: DurationMs.optional(),
-  BRUSNIKA_RELEASE_ESCALATION: DurationMs.optional(),
-});
-
-export function brusnikaTimingFrom(env: Record<string, string | undefined>): Partial<BrusnikaTiming> {
-  const t = parse(BrusnikaTimingEnv, env);
-  const timing: Partial<BrusnikaTiming> = {
-    pollInitialMs: t.BRUSNIKA_POLL_INITIAL,
-    pollMaxMs: t.BRUSNIKA_POLL_MAX,
-    callDeadlineMs: t.BRUSNIKA_CALL_DEADLINE,
-    decisionDeadlineMs: t.BRUSNIKA_DECISION_DEADLINE,
-    bookedWatchMs: t.BRUSNIKA_BOOKED_WATCH,
-    operatorDeadlineMs: t.BRUSNIKA_OPERATOR_DEADLINE,
-    releaseEscalationMs: t.BRUSNIKA_RELEASE_ESCALATION,
-  };
-  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
-}
+export const brusnikaTimingFrom = (env: Record<string, string | undefined>): Partial<BrusnikaTiming> =>
+  durationsFrom(env, {
+    pollInitialMs: 'BRUSNIKA_POLL_INITIAL',
+    pollMaxMs: 'BRUSNIKA_POLL_MAX',
+    callDeadlineMs: 'BRUSNIKA_CALL_DEADLINE',
+    decisionDeadlineMs: 'BRUSNIKA_DECISION_DEADLINE',
+    bookedWatchMs: 'BRUSNIKA_BOOKED_WATCH',
+    operatorDeadlineMs: 'BRUSNIKA_OPERATOR_DEADLINE',
+    releaseEscalationMs: 'BRUSNIKA_RELEASE_ESCALATION',
+  } satisfies Partial<Record<keyof BrusnikaTiming, string>>);
 
 export const AttachBody = z.strictObject({
   id: z.number({ error: 'id is the booking or visit id in the CRM' }).int().positive('id is the booking or visit id in the CRM'),

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ChronoClient } from '../../activities/chrono/client';
 import { ChronoBookingRequest, PresenceRequest, ResizeRequest, UserBookingsQuery } from '../../activities/chrono/contract';
 import type { ProviderEndpoint } from '../../activities/http';
-import { DurationMs, parse } from '../../config/env';
+import { durationsFrom } from '../../config/env';
 import {
   type ChronoTiming,
   type ReasonRequest,
@@ -27,25 +27,14 @@ import { ApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';
 
 /** `CHRONO_RETENTION=90d` and the like: every chrono duration can be set. */
-const ChronoTimingEnv = z.object({
-  CHRONO_APPROVAL_TIMEOUT: DurationMs.optional(),
-  CHRONO_RETENTION: DurationMs.optional(),
-  CHRONO_PROVIDER_DEADLINE: DurationMs.optional(),
-  CHRONO_RELEASE_ESCALATION: DurationMs.optional(),
-  CHRONO_RELEASE_RETRY_PAUSE: DurationMs.optional(),
-});
-
-export function chronoTimingFrom(env: Record<string, string | undefined>): Partial<ChronoTiming> {
-  const t = parse(ChronoTimingEnv, env);
-  const timing: Partial<ChronoTiming> = {
-    approvalMs: t.CHRONO_APPROVAL_TIMEOUT,
-    retentionMs: t.CHRONO_RETENTION,
-    providerDeadlineMs: t.CHRONO_PROVIDER_DEADLINE,
-    releaseEscalationMs: t.CHRONO_RELEASE_ESCALATION,
-    releaseRetryPauseMs: t.CHRONO_RELEASE_RETRY_PAUSE,
-  };
-  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
-}
+export const chronoTimingFrom = (env: Record<string, string | undefined>): Partial<ChronoTiming> =>
+  durationsFrom(env, {
+    approvalMs: 'CHRONO_APPROVAL_TIMEOUT',
+    retentionMs: 'CHRONO_RETENTION',
+    providerDeadlineMs: 'CHRONO_PROVIDER_DEADLINE',
+    releaseEscalationMs: 'CHRONO_RELEASE_ESCALATION',
+    releaseRetryPauseMs: 'CHRONO_RELEASE_RETRY_PAUSE',
+  } satisfies Partial<Record<keyof ChronoTiming, string>>);
 
 const ReasonBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<ReasonRequest>;
 

@@ -1,6 +1,5 @@
 /** hotels24 in the API: hotel booking requests, the answers at its stops, durations from HOTELS24_* variables. */
-import { z } from 'zod';
-import { DurationMs, parse } from '../../config/env';
+import { durationsFrom } from '../../config/env';
 import {
   AcceptAnswer,
   Hotels24BookingRequest,
@@ -14,27 +13,15 @@ import {
 import { cancelAction, type ProviderBinding } from './binding';
 
 /** `HOTELS24_CONDITIONS_DECISION=2h` and the like: every hotels24 duration can be set. */
-const Hotels24TimingEnv = z.object({
-  HOTELS24_CONDITIONS_DECISION: DurationMs.optional(),
-  HOTELS24_REQUISITES_WAIT: DurationMs.optional(),
-  HOTELS24_CONFIRMATION_WAIT: DurationMs.optional(),
-  HOTELS24_RETRY_INITIAL: DurationMs.optional(),
-  HOTELS24_RETRY_MAX: DurationMs.optional(),
-  HOTELS24_RETRY_GIVE_UP: DurationMs.optional(),
-});
-
-export function hotels24TimingFrom(env: Record<string, string | undefined>): Partial<Hotels24Timing> {
-  const t = parse(Hotels24TimingEnv, env);
-  const timing: Partial<Hotels24Timing> = {
-    conditionsDecisionMs: t.HOTELS24_CONDITIONS_DECISION,
-    requisitesWaitMs: t.HOTELS24_REQUISITES_WAIT,
-    confirmationWaitMs: t.HOTELS24_CONFIRMATION_WAIT,
-    retryInitialMs: t.HOTELS24_RETRY_INITIAL,
-    retryMaxMs: t.HOTELS24_RETRY_MAX,
-    retryGiveUpMs: t.HOTELS24_RETRY_GIVE_UP,
-  };
-  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
-}
+export const hotels24TimingFrom = (env: Record<string, string | undefined>): Partial<Hotels24Timing> =>
+  durationsFrom(env, {
+    conditionsDecisionMs: 'HOTELS24_CONDITIONS_DECISION',
+    requisitesWaitMs: 'HOTELS24_REQUISITES_WAIT',
+    confirmationWaitMs: 'HOTELS24_CONFIRMATION_WAIT',
+    retryInitialMs: 'HOTELS24_RETRY_INITIAL',
+    retryMaxMs: 'HOTELS24_RETRY_MAX',
+    retryGiveUpMs: 'HOTELS24_RETRY_GIVE_UP',
+  } satisfies Partial<Record<keyof Hotels24Timing, string>>);
 
 export function hotels24Binding(timing: Partial<Hotels24Timing> = {}): ProviderBinding {
   return {

@@ -1,31 +1,19 @@
 /** oks in the API: layout requests, the `complete` answer, durations from OKS_* variables, and oks's own endpoints. */
-import { z } from 'zod';
 import { BookLayoutRequest } from '../../activities/oks/contract';
-import { DurationMs, parse } from '../../config/env';
+import { durationsFrom } from '../../config/env';
 import { completeUpdate, type OksTiming } from '../../workflows/oks';
 import { cancelAction, type ProviderBinding } from './binding';
 import { oksFacadeErrors, oksFacadeRoutes } from './oks-facade';
 
 /** `OKS_TASK_POLL_INITIAL=500ms` and the like: every oks duration can be shortened. */
-const OksTimingEnv = z.object({
-  OKS_TASK_POLL_INITIAL: DurationMs.optional(),
-  OKS_TASK_POLL_MAX: DurationMs.optional(),
-  OKS_TASK_DEADLINE: DurationMs.optional(),
-  OKS_HOLD_TERM: DurationMs.optional(),
-  OKS_RELEASE_ESCALATION: DurationMs.optional(),
-});
-
-export function oksTimingFrom(env: Record<string, string | undefined>): Partial<OksTiming> {
-  const t = parse(OksTimingEnv, env);
-  const timing: Partial<OksTiming> = {
-    taskPollInitialMs: t.OKS_TASK_POLL_INITIAL,
-    taskPollMaxMs: t.OKS_TASK_POLL_MAX,
-    taskDeadlineMs: t.OKS_TASK_DEADLINE,
-    holdTermMs: t.OKS_HOLD_TERM,
-    releaseEscalationMs: t.OKS_RELEASE_ESCALATION,
-  };
-  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
-}
+export const oksTimingFrom = (env: Record<string, string | undefined>): Partial<OksTiming> =>
+  durationsFrom(env, {
+    taskPollInitialMs: 'OKS_TASK_POLL_INITIAL',
+    taskPollMaxMs: 'OKS_TASK_POLL_MAX',
+    taskDeadlineMs: 'OKS_TASK_DEADLINE',
+    holdTermMs: 'OKS_HOLD_TERM',
+    releaseEscalationMs: 'OKS_RELEASE_ESCALATION',
+  } satisfies Partial<Record<keyof OksTiming, string>>);
 
 export function oksBinding(timing: Partial<OksTiming> = {}): ProviderBinding {
   return {

@@ -11,34 +11,22 @@ import { z } from 'zod';
 import { QticketsClient, refusalOf } from '../../activities/qtickets/client';
 import { SeatBookingRequest } from '../../activities/qtickets/request';
 import type { ProviderEndpoint } from '../../activities/http';
-import { DurationMs, parse } from '../../config/env';
+import { durationsFrom } from '../../config/env';
 import { FailureType } from '../../workflows/failure-types';
 import { type ExtendHoldRequest, type QticketsTiming, confirmPaymentUpdate, defaultQticketsTiming, extendHoldUpdate } from '../../workflows/qtickets';
 import { ApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';
 
 /** `QTICKETS_HOLD=15m` and the like: every qtickets duration can be set. */
-const QticketsTimingEnv = z.object({
-  QTICKETS_HOLD: DurationMs.optional(),
-  QTICKETS_MAX_HOLD: DurationMs.optional(),
-  QTICKETS_EXTEND_BY: DurationMs.optional(),
-  QTICKETS_CALL_DEADLINE: DurationMs.optional(),
-  QTICKETS_RELEASE_ESCALATION: DurationMs.optional(),
-  QTICKETS_RELEASE_RETRY_PAUSE: DurationMs.optional(),
-});
-
-export function qticketsTimingFrom(env: Record<string, string | undefined>): Partial<QticketsTiming> {
-  const t = parse(QticketsTimingEnv, env);
-  const timing: Partial<QticketsTiming> = {
-    holdMs: t.QTICKETS_HOLD,
-    maxHoldMs: t.QTICKETS_MAX_HOLD,
-    extendByMs: t.QTICKETS_EXTEND_BY,
-    callDeadlineMs: t.QTICKETS_CALL_DEADLINE,
-    releaseEscalationMs: t.QTICKETS_RELEASE_ESCALATION,
-    releasePauseMs: t.QTICKETS_RELEASE_RETRY_PAUSE,
-  };
-  return Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined));
-}
+export const qticketsTimingFrom = (env: Record<string, string | undefined>): Partial<QticketsTiming> =>
+  durationsFrom(env, {
+    holdMs: 'QTICKETS_HOLD',
+    maxHoldMs: 'QTICKETS_MAX_HOLD',
+    extendByMs: 'QTICKETS_EXTEND_BY',
+    callDeadlineMs: 'QTICKETS_CALL_DEADLINE',
+    releaseEscalationMs: 'QTICKETS_RELEASE_ESCALATION',
+    releasePauseMs: 'QTICKETS_RELEASE_RETRY_PAUSE',
+  } satisfies Partial<Record<keyof QticketsTiming, string>>);
 
 export const ExtendBody = z
   .object({ byMinutes: z.number().int().min(1, 'byMinutes is at least 1').max(24 * 60, 'byMinutes is at most 1440').optional() })
