@@ -14,11 +14,14 @@ import {
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
-import { type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type BookingView, type Provider, isTerminal, settledSince, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
 import type { ActionBinding, ProviderBinding } from './providers';
+
+/** How often an answer re-reads the booking while it settles. */
+const SETTLE_POLL_MS = 100;
 
 /** gRPC status codes, as the Temporal client reports them. */
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -143,9 +146,11 @@ export class BookingService {
       const reason = name === 'cancel' ? before.notCancellableReason : undefined;
       throw new ApiError(409, 'conflict', reason ?? `the booking is ${before.status}: ${name} is no longer possible`);
     }
+    let answered: BookingView;
     try {
-      if (action.body) await handle.executeUpdate<BookingView, [unknown]>(action.update, { args: [body] });
-      else await handle.executeUpdate<BookingView, []>(action.update);
+      answered = action.body
+        ? await handle.executeUpdate<BookingView, [unknown]>(action.update, { args: [body] })
+        : await handle.executeUpdate<BookingView, []>(action.update);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
@@ -158,23 +163,20 @@ export class BookingService {
       throw err;
     }
     this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
-    if (!action.answersWhenDone) await this.settle(bookingId);
-    const view = await this.view(caller, bookingId);
-    return { view, settled: isTerminal(view.status) || view.waitingFor?.on !== 'provider' };
+    // An update that answers once its work is done has nothing left to wait for;
+    // unless what it took is left for the provider (a cancel while chrono is still booking).
+    if (action.answersWhenDone) return { view: answered, settled: isTerminal(answered.status) || answered.waitingFor?.on !== 'provider' };
+    const view = await this.settle(bookingId, answered);
+    return { view, settled: settledSince(view, answered) };
   }
 
-  /** Waits for the booking to end, at most settleWaitMs; the long poll is aborted after that. */
-  private async settle(bookingId: string): Promise<void> {
-    const { client, settleWaitMs } = this.options;
-    const handle = client.workflow.getHandle(workflowIdFor(bookingId));
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), settleWaitMs);
-    try {
-      await client.connection.withAbortSignal(abort.signal, () => handle.result());
-    } catch {
-      // Still running (aborted), or ended in a way the view will tell.
-    } finally {
-      clearTimeout(timer);
+  /** Reads the booking until it settled after the answer, for at most settleWaitMs. */
+  private async settle(bookingId: string, answered: BookingView): Promise<BookingView> {
+    const deadline = Date.now() + this.options.settleWaitMs;
+    for (;;) {
+      const view = await this.readView(bookingId);
+      if (settledSince(view, answered) || Date.now() >= deadline) return view;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }
   }
 

@@ -37,6 +37,7 @@ export const BookingViewSchema = z.object({
   attention: z.string().nullable(),
   cancellable: z.boolean(),
   notCancellableReason: z.string().optional(),
+  revision: z.number().int(),
   timeline: z.array(z.object({ at: z.string(), status: z.enum(BOOKING_STATUSES), stage: z.string(), note: z.string() })),
 }) satisfies z.ZodType<BookingView>;
 

@@ -36,6 +36,7 @@ export class BookingRecord {
       error: null,
       attention: null,
       cancellable: true,
+      revision: 1,
       timeline: [{ at: now, status: 'pending', stage: 'received', note: 'booking received' }],
     };
   }
@@ -120,12 +121,14 @@ export class BookingRecord {
   private record(note: string): void {
     const at = new Date().toISOString();
     this.data.updatedAt = at;
+    this.data.revision += 1;
     this.data.timeline.push({ at, status: this.data.status, stage: this.data.stage, note });
     if (this.data.timeline.length > TIMELINE_LIMIT) this.data.timeline.splice(1, this.data.timeline.length - TIMELINE_LIMIT);
   }
 
   private touch(): void {
     this.data.updatedAt = new Date().toISOString();
+    this.data.revision += 1;
   }
 
   /** One line for the UI's memo column: provider, status, stage, and any alarm. No personal data. */

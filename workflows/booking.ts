@@ -78,9 +78,18 @@ export interface BookingView {
   cancellable: boolean;
   /** Why an app may not cancel, where a workflow says more than its status does. */
   notCancellableReason?: string;
+  /** Counts the view's changes, so a caller can tell whether the booking moved on since a view it holds. */
+  revision: number;
   /** What happened, oldest first; signals that came at the wrong time are recorded here too. */
   timeline: TimelineEntry[];
 }
+
+/**
+ * Whether a booking has settled after an answer given at `answered`: it ended,
+ * or it moved on and now waits for people rather than for the provider.
+ */
+export const settledSince = (view: BookingView, answered: BookingView): boolean =>
+  isTerminal(view.status) || (view.revision > answered.revision && view.waitingFor?.on !== 'provider');
 
 /** Every booking workflow starts from this envelope; `request` is the provider's own. */
 export interface BookingStart<Request, Timing> {
