@@ -96,8 +96,8 @@ export function createApp(options: AppOptions): Express {
   const auth = authenticate(options.tokens);
   app.use('/api/v1/bookings', auth, bookingRoutes(service, options.providers));
   for (const binding of Object.values(options.providers)) {
-    for (const { mountPath, router, errorHandler } of binding.routes?.(service, binding) ?? []) {
-      app.use(mountPath, auth, router, ...(errorHandler ? [errorHandler] : []));
+    for (const { mountPath, router, errorHandler } of binding.routes ?? []) {
+      app.use(mountPath, auth, router(service, binding), ...(errorHandler ? [errorHandler] : []));
     }
   }
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));

@@ -138,6 +138,27 @@ export function openApiDocument(bindings: ProviderBindings) {
     });
   }
 
+  // Provider routes: catalogues, oks's own endpoints.
+  for (const binding of providers) {
+    for (const { mountPath, docs } of binding.routes ?? []) {
+      for (const doc of docs) {
+        registry.registerPath({
+          method: doc.method,
+          path: `${mountPath}${doc.path}`,
+          summary: `${doc.summary} (${binding.provider})`,
+          security: [{ bearer: [] }],
+          request: { ...(doc.params ? { params: doc.params } : {}), ...(doc.query ? { query: doc.query } : {}) },
+          responses: {
+            200: { description: "The provider's answer" },
+            502: json(ErrorBody, 'The provider refused our credentials or answered badly'),
+            503: json(ErrorBody, 'The provider is unreachable'),
+            ...errors,
+          },
+        });
+      }
+    }
+  }
+
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

@@ -29,7 +29,7 @@ export interface ProviderBinding {
   timing: Record<string, number>;
   actions: Record<string, ActionBinding>;
   /** Provider-specific routes (catalogues, the provider's own API shape), behind the same auth. */
-  routes?: (service: BookingService, binding: ProviderBinding) => ProviderRoutes[];
+  routes?: ProviderRoutes[];
 }
 
 export const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<CancelRequest>;
@@ -42,9 +42,20 @@ export const cancelAction: ActionBinding = {
 };
 
 
+/** A provider route as the OpenAPI document shows it (path relative to the mount path, `{param}` style). */
+export interface RouteDoc {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+}
+
 export interface ProviderRoutes {
   mountPath: string;
-  router: Router;
+  router: (service: BookingService, binding: ProviderBinding) => Router;
+  /** The routes, for the OpenAPI document. */
+  docs: RouteDoc[];
   /** Errors in the provider's own shape (auth failures included), for routes that mimic its API. */
   errorHandler?: ErrorRequestHandler;
 }

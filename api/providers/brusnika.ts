@@ -85,7 +85,20 @@ export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderE
     workflowType: 'brusnikaBooking',
     request: BrusnikaBookingRequest,
     timing,
-    routes: () => [{ mountPath: '/api/v1/providers/brusnika', router: brusnikaCatalogueRoutes(endpoint) }],
+    routes: [
+      {
+        mountPath: '/api/v1/providers/brusnika',
+        router: () => brusnikaCatalogueRoutes(endpoint),
+        docs: [
+          { method: 'get', path: '/cities', summary: 'Cities', query: CitiesQuery },
+          { method: 'get', path: '/projects', summary: 'Projects', query: ProjectsQuery },
+          { method: 'get', path: '/buildings', summary: 'Buildings, with free counts by type', query: BuildingsQuery },
+          { method: 'get', path: '/sections', summary: 'Sections', query: SectionsQuery },
+          { method: 'get', path: '/premises', summary: 'Premises, with the filters an agent needs (prices are exact decimal strings)', query: PremisesQuery },
+          { method: 'get', path: '/time-slots', summary: 'Free time slots for visits', query: TimeSlotsQuery },
+        ],
+      },
+    ],
     actions: {
       cancel: cancelAction,
       attach: {

@@ -53,7 +53,13 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
     workflowType: 'chronoAgendaBooking',
     request: ChronoBookingRequest,
     timing,
-    routes: () => [{ mountPath: '/api/v1/providers/chrono', router: chronoRoutes(chrono) }],
+    routes: [
+      {
+        mountPath: '/api/v1/providers/chrono',
+        router: () => chronoRoutes(chrono),
+        docs: [{ method: 'get', path: '/bookings', summary: "A user's bookings at chrono, with the seed's filters, read through", query: UserBookingsQuery }],
+      },
+    ],
     // Every answer is carried out by the workflow before its update returns.
     actions: {
       accept: {

@@ -1,4 +1,5 @@
 /** oks in the API: layout requests, the `complete` answer, durations from OKS_* variables, and oks's own endpoints. */
+import { z } from 'zod';
 import { BookLayoutRequest } from '../../activities/oks/contract';
 import { durationsFrom } from '../../config/env';
 import { completeUpdate, type OksTiming } from '../../workflows/oks';
@@ -21,8 +22,17 @@ export function oksBinding(timing: Partial<OksTiming> = {}): ProviderBinding {
     workflowType: 'oksLayoutBooking',
     request: BookLayoutRequest,
     timing,
-    routes: (service, binding) => [
-      { mountPath: '/api/v1/service/projects/layouts', router: oksFacadeRoutes(service, binding), errorHandler: oksFacadeErrors },
+    routes: [
+      {
+        mountPath: '/api/v1/service/projects/layouts',
+        router: oksFacadeRoutes,
+        errorHandler: oksFacadeErrors,
+        docs: [
+          { method: 'post', path: '/book', summary: "oks's own: book a layout (an async task; answers {taskId, status, createdAt})" },
+          { method: 'get', path: '/book/status/{task_id}', summary: "oks's own: the task's status and result", params: z.object({ task_id: z.string() }) },
+          { method: 'post', path: '/unbook', summary: "oks's own: release a held layout by contact_id and shows_id" },
+        ],
+      },
     ],
     actions: {
       cancel: cancelAction,

@@ -51,7 +51,16 @@ export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 
       message: `holdMinutes is at most ${maxHoldMinutes} (the longest hold, QTICKETS_MAX_HOLD)`,
     }),
     timing,
-    routes: () => [{ mountPath: '/api/v1/providers/qtickets', router: catalogueRoutes(qtickets) }],
+    routes: [
+      {
+        mountPath: '/api/v1/providers/qtickets',
+        router: () => catalogueRoutes(qtickets),
+        docs: [
+          { method: 'get', path: '/events', summary: 'Upcoming shows on sale, read through' },
+          { method: 'get', path: '/events/{eventId}/seats', summary: "A show's zones and seats with prices, read through", params: z.object({ eventId: EventIdParam }), query: SeatsQuery },
+        ],
+      },
+    ],
     actions: {
       payment: {
         update: confirmPaymentUpdate.name,
