@@ -1,29 +1,253 @@
 /**
- * Records workflow histories for the replay tests (test/replay.test.ts).
+ * Records workflow histories for the replay tests (test/replay.test.ts): for
+ * each provider's workflow a few scenarios covering its main paths, each run
+ * against the provider's simulator (in-process) on a local Temporal server,
+ * with short timings so that every scenario ends on its own within seconds.
+ *
  * Run it when a workflow gains a new path worth guarding, not after every
  * change: the point of the recorded histories is that old ones must still
  * replay against new code (changes that alter history need `patched()`).
+ * Filters (prefixes of the file names) record only some and leave the rest as
+ * they are:
  *
- *   npx tsx scripts/record-histories.ts
+ *   npx tsx scripts/record-histories.ts                        # every scenario
+ *   npx tsx scripts/record-histories.ts qticketsSeatBooking    # one workflow
+ *   npx tsx scripts/record-histories.ts chronoAgendaBooking-expired
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { startOksSimulator } from '../simulators/oks';
-import { OKS_BOOKED_LAYOUTS } from '../simulators/oks';
-import { cancelUpdate, statusQuery, workflowIdFor } from '../workflows/booking';
-import { completeUpdate } from '../workflows/oks';
+import { BrusnikaBookingRequest } from '../activities/brusnika/contract';
+import { ChronoBookingRequest } from '../activities/chrono/contract';
+import { BookLayoutRequest } from '../activities/oks/contract';
+import { SeatBookingRequest } from '../activities/qtickets/request';
+import { startBrusnikaSimulator } from '../simulators/brusnika';
+import { addChronoEvent, startChronoSimulator } from '../simulators/chrono';
+import { startHotels24Simulator } from '../simulators/hotels24';
+import { OKS_BOOKED_LAYOUTS, startOksSimulator } from '../simulators/oks';
+import { refuseSeat, startQticketsSimulator } from '../simulators/qtickets';
+import { type BookingStatus, type BookingView, cancelUpdate, statusQuery, workflowIdFor } from '../workflows/booking';
+import type { BrusnikaTiming } from '../workflows/brusnika';
+import { type ChronoTiming, acceptUpdate as acceptChronoUpdate } from '../workflows/chrono';
+import { Hotels24BookingRequest, type Hotels24Timing, acceptUpdate as acceptHotelUpdate } from '../workflows/hotels24';
+import { type OksTiming, completeUpdate } from '../workflows/oks';
+import { type QticketsTiming, confirmPaymentUpdate, extendHoldUpdate } from '../workflows/qtickets';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import { createBookingWorker } from '../worker/create';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
 const outDir = path.join(projectRoot, 'test', 'histories');
+const TOKEN = 'record';
+/** Every scenario ends on its own within seconds; this only catches one that hangs. */
+const SCENARIO_LIMIT_MS = 60_000;
+
+// ---------------------------------------------------------------------------
+// What a scenario is
+
+/** An answer a person gives through the API (an update), once the booking is where it is expected. */
+interface Answer {
+  at: Partial<Pick<BookingView, 'status' | 'stage'>>;
+  send(handle: WorkflowHandle): Promise<unknown>;
+}
+
+const answer = <Args extends unknown[]>(at: Answer['at'], update: UpdateDefinition<BookingView, Args>, ...args: Args): Answer => ({
+  at,
+  // By name: the client's overloads tell updates without arguments from the others; `args` is checked against `update` above.
+  send: (handle) => handle.executeUpdate(update.name, { args: args as unknown[] as [unknown] }),
+});
+
+interface Scenario<Timing> {
+  /** The file is test/histories/<workflow>-<name>.json. */
+  name: string;
+  /** Built when the scenario starts, after arranging at the simulator what the scenario needs. */
+  request: () => unknown;
+  /** Overrides of the provider's short timings. */
+  timing?: Partial<Timing>;
+  answers?: Answer[];
+  /** How the booking must end: a recording that ends otherwise is an error, not a history. */
+  ends: BookingStatus;
+}
+
+interface Recording {
+  workflow: string;
+  /** The provider's request schema, as the API parses it before starting the workflow. */
+  parse: (request: unknown) => unknown;
+  timing: object;
+  scenarios: Scenario<object>[];
+}
+
+const recording = <Timing extends object>(r: {
+  workflow: string;
+  parse: (request: unknown) => unknown;
+  timing: Timing;
+  scenarios: Scenario<Timing>[];
+}): Recording => r;
+
+// ---------------------------------------------------------------------------
+// The simulators and the scenarios, one table per provider
+
+async function startSimulators() {
+  return {
+    oks: await startOksSimulator({ token: TOKEN, pendingMs: 100, processingMs: 500 }),
+    qtickets: await startQticketsSimulator({ token: TOKEN }),
+    // The seed's tariffs and prices apply in September 2014.
+    hotels24: await startHotels24Simulator({ token: TOKEN, now: () => new Date('2014-09-01T09:00:00Z') }),
+    chrono: await startChronoSimulator({ token: TOKEN }),
+    // The CRM decides after 1.5 s: long enough for a short decision deadline to pass first.
+    brusnika: await startBrusnikaSimulator({ token: TOKEN, timing: { bookingDecisionMs: 1_500, visitDecisionMs: 1_000, timeSlotHoldMs: 60_000 } }),
+  };
+}
+type Simulators = Awaited<ReturnType<typeof startSimulators>>;
+
+function recordings(sims: Simulators): Recording[] {
+  const layout = (layoutUuid: string = randomUUID()) => ({ layoutUuid, phone: '+77070000000', firstName: 'A', lastName: 'B', reserveDays: 1 });
+
+  const stay = { arrival_date: '2014-09-10', departure_date: '2014-09-11' };
+  const requisites = { first_name: 'Booker', last_name: 'Da Mega', email: 'mega.booker@hotels24.ua', phone: '0800210017' };
+  const FLEX = '507f1f77bcf86cd799439011'; // Бристоль, Стандарт: 500 a night, cancellation 3
+  const hotel = (block: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...stay, blocks: [{ tariff: FLEX, total_cost: 500, quantity: 1, ...block }], requisites, ...extra });
+
+  /** A chrono event of the scenario's own, in UTC; the request books one place on it. */
+  let chronoEvents = 0;
+  const onNewChronoEvent = ({ places, waiting, startsInMs = 24 * 60 * 60_000 }: { places: number; waiting: number; startsInMs?: number }) => {
+    const slot = `record-${++chronoEvents}`;
+    const datetime = new Date(Date.now() + startsInMs).toISOString().slice(0, 19).replace('T', ' ');
+    addChronoEvent(sims.chrono.ctx.state, 'gymnase-jean-moulin', { slug: slot, datetime, duration: 60, places, waiting_list_places: waiting });
+    return { agenda: 'gymnase-jean-moulin', slot, user_external_id: `usager-${randomUUID()}`, user_first_name: 'Camille', user_last_name: 'Martin', count: 1, timezone: 'UTC' };
+  };
+
+  /** Fixture client 801 of agent 501. */
+  const EXISTING_CLIENT = { fullname: 'Смирнов Алексей Дмитриевич', phone_number: '8 (912) 001-00-01' };
+  const premise = (premise_id: number, extra: Record<string, unknown> = {}) => ({ kind: 'premise', premise_id, agent_id: 501, client: EXISTING_CLIENT, purchase_option: 'full_payment', ...extra });
+
+  return [
+    recording<OksTiming>({
+      workflow: 'oksLayoutBooking',
+      parse: (r) => BookLayoutRequest.parse(r),
+      timing: { taskPollInitialMs: 100, taskPollMaxMs: 200, taskDeadlineMs: 10_000, holdTermMs: 1_500, releaseEscalationMs: 5_000 },
+      scenarios: [
+        { name: 'completed', request: () => layout(), answers: [answer({ status: 'held' }, completeUpdate)], ends: 'completed' },
+        { name: 'cancelled-while-held', request: () => layout(), answers: [answer({ status: 'held' }, cancelUpdate, { reason: 'recorded' })], ends: 'cancelled' },
+        { name: 'expired', request: () => layout(), ends: 'expired' },
+        { name: 'failed', request: () => layout(OKS_BOOKED_LAYOUTS[0]), ends: 'failed' },
+      ],
+    }),
+
+    recording<QticketsTiming>({
+      workflow: 'qticketsSeatBooking',
+      parse: (r) => SeatBookingRequest.parse(r),
+      timing: { holdMs: 60_000, maxHoldMs: 3 * 60_000, extendByMs: 60_000, callDeadlineMs: 20_000, releaseEscalationMs: 5_000, releasePauseMs: 500 },
+      scenarios: [
+        {
+          name: 'paid-after-extension',
+          request: () => ({ event_id: 12, show_id: 21, seats: ['1-1;3', '1-1;2'] }),
+          answers: [answer({ status: 'held', stage: 'reserved' }, extendHoldUpdate, { byMinutes: 1 }), answer({ status: 'held', stage: 'reserved' }, confirmPaymentUpdate)],
+          ends: 'completed',
+        },
+        {
+          name: 'cancelled-while-held',
+          request: () => ({ event_id: 33, seats: ['1-1;49'], admission: [{ seat_id: '3-1;1', quantity: 2 }] }),
+          answers: [answer({ status: 'held' }, cancelUpdate, { reason: 'recorded' })],
+          ends: 'cancelled',
+        },
+        { name: 'expired', request: () => ({ event_id: 12, show_id: 20, seats: ['5-1;8', '5-1;7'] }), timing: { holdMs: 2_000 }, ends: 'expired' },
+        {
+          // Two tickets are added, the third seat is refused: the two are removed, newest first.
+          name: 'failed-releasing',
+          request: () => {
+            refuseSeat(sims.qtickets.ctx.state, { seat_id: '8-1;44', code: 'SEAT_NOT_AVAILABLE' });
+            return { event_id: 12, show_id: 20, seats: ['8-1;42', '8-1;43', '8-1;44'] };
+          },
+          ends: 'failed',
+        },
+      ],
+    }),
+
+    recording<Hotels24Timing>({
+      workflow: 'hotels24HotelBooking',
+      parse: (r) => Hotels24BookingRequest.parse(r),
+      timing: { conditionsDecisionMs: 60_000, requisitesWaitMs: 60_000, confirmationWaitMs: 60_000, retryInitialMs: 100, retryMaxMs: 200, retryGiveUpMs: 15_000 },
+      scenarios: [
+        { name: 'auto-confirmed', request: () => hotel({}, { autoConfirm: true }), ends: 'completed' },
+        {
+          // 450 and cancellation 1 asked, the hotel has 500 and 3: the approver accepts them, then confirms.
+          name: 'accepted-conditions-and-confirmed',
+          request: () => hotel({ total_cost: 450, conditions: { cancellation: 1 } }),
+          answers: [
+            answer({ status: 'awaiting_approval', stage: 'postConditions' }, acceptHotelUpdate, {}),
+            answer({ status: 'awaiting_approval', stage: 'postRequisites' }, acceptHotelUpdate, {}),
+          ],
+          ends: 'completed',
+        },
+        { name: 'expired-at-confirmation', request: () => hotel({}), timing: { confirmationWaitMs: 1_500 }, ends: 'expired' },
+        { name: 'failed', request: () => hotel({ tariff: '000000000000000000000000' }), ends: 'failed' },
+      ],
+    }),
+
+    recording<ChronoTiming>({
+      workflow: 'chronoAgendaBooking',
+      parse: (r) => ChronoBookingRequest.parse(r),
+      timing: { approvalMs: 60_000, retentionMs: 60_000, providerDeadlineMs: 30_000, releaseEscalationMs: 5_000, releaseRetryPauseMs: 500 },
+      scenarios: [
+        {
+          // On the main list of an event that ends a second later; anonymized after a second's retention.
+          name: 'anonymized',
+          request: () => onNewChronoEvent({ places: 2, waiting: 0, startsInMs: -60 * 60_000 + 1_000 }),
+          timing: { retentionMs: 1_000 },
+          ends: 'completed',
+        },
+        {
+          name: 'accepted-then-cancelled',
+          request: () => onNewChronoEvent({ places: 0, waiting: 2 }),
+          answers: [
+            answer({ status: 'awaiting_approval', stage: 'waiting_list' }, acceptChronoUpdate),
+            answer({ status: 'confirmed', stage: 'main_list' }, cancelUpdate, { reason: 'recorded' }),
+          ],
+          ends: 'cancelled',
+        },
+        { name: 'expired', request: () => onNewChronoEvent({ places: 0, waiting: 2 }), timing: { approvalMs: 1_500 }, ends: 'expired' },
+        { name: 'failed-sold-out', request: () => onNewChronoEvent({ places: 0, waiting: 0 }), ends: 'failed' },
+      ],
+    }),
+
+    recording<BrusnikaTiming>({
+      workflow: 'brusnikaBooking',
+      parse: (r) => BrusnikaBookingRequest.parse(r),
+      timing: { pollInitialMs: 100, pollMaxMs: 300, callDeadlineMs: 20_000, decisionDeadlineMs: 20_000, bookedWatchMs: 60_000, operatorDeadlineMs: 60_000, releaseEscalationMs: 5_000 },
+      scenarios: [
+        { name: 'premise-handed-over', request: () => premise(2004), timing: { bookedWatchMs: 1_500 }, ends: 'completed' },
+        { name: 'premise-expired', request: () => premise(1005), timing: { decisionDeadlineMs: 300 }, ends: 'expired' },
+        {
+          // Slot 10: project 21, tomorrow 10:00.
+          name: 'visit-cancelled',
+          request: () => ({ kind: 'visit', agent_id: 501, client: EXISTING_CLIENT, time_slot_id: 10 }),
+          answers: [answer({ status: 'confirmed', stage: 'visit_confirmed' }, cancelUpdate, { reason: 'recorded' })],
+          ends: 'cancelled',
+        },
+        {
+          // Agent 503 has no bookings left: the CRM refuses, and the client created for it is left behind.
+          name: 'premise-failed',
+          request: () => premise(3002, { agent_id: 503, client: { fullname: 'Белова Ольга Петровна', phone_number: '+79990000001' } }),
+          ends: 'failed',
+        },
+      ],
+    }),
+  ];
+}
+
+// ---------------------------------------------------------------------------
+// The runner
 
 async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const wanted = (file: string) => filters.length === 0 || filters.some((f) => file.startsWith(f));
+
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const cli = await ensureTemporalCli();
   const env = await TestWorkflowEnvironment.createLocal({
@@ -32,60 +256,76 @@ async function main(): Promise<void> {
       searchAttributes: [...bookingSearchAttributeKeys],
     },
   });
-  const sim = await startOksSimulator({ token: 'record', pendingMs: 100, processingMs: 500 });
+  const sims = await startSimulators();
+  const endpoint = (provider: keyof Simulators) => ({ provider, baseUrl: sims[provider].url, token: TOKEN, timeoutMs: 2_000 });
   const taskQueue = 'record-histories';
   const worker = await createBookingWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     logger: pino({ level: 'silent' }),
-    providers: { oks: { provider: 'oks', baseUrl: sim.url, token: 'record', timeoutMs: 2_000 } },
+    providers: { oks: endpoint('oks'), qtickets: endpoint('qtickets'), hotels24: endpoint('hotels24'), chrono: endpoint('chrono'), brusnika: endpoint('brusnika') },
   });
-  const timing = { taskPollInitialMs: 100, taskPollMaxMs: 200, taskDeadlineMs: 10_000, holdTermMs: 1_500, releaseEscalationMs: 5_000 };
-  const request = (layoutUuid: string = randomUUID()) => ({ layoutUuid, phone: '+77070000000', firstName: 'A', lastName: 'B', reserveDays: 1 });
 
-  const scenarios: Record<string, (workflowId: string) => Promise<void>> = {
-    completed: async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
-      await waitFor(async () => (await handle.query(statusQuery)).status === 'held');
-      await handle.executeUpdate(completeUpdate);
-    },
-    'cancelled-while-held': async (workflowId) => {
-      const handle = env.client.workflow.getHandle(workflowId);
-      await waitFor(async () => (await handle.query(statusQuery)).status === 'held');
-      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'recorded' }] });
-    },
-    expired: async () => undefined,
-    failed: async () => undefined,
+  const record = async ({ workflow, parse, timing }: Recording, scenario: Scenario<object>, file: string): Promise<void> => {
+    const bookingId = randomUUID();
+    const handle = await env.client.workflow.start(workflow, {
+      taskQueue,
+      workflowId: workflowIdFor(bookingId),
+      args: [{ bookingId, client: 'recorder', request: parse(scenario.request()), timing: { ...timing, ...scenario.timing } }],
+    });
+    for (const next of scenario.answers ?? []) {
+      await waitFor(`${file} to be ${JSON.stringify(next.at)}`, async () => {
+        const view = await handle.query(statusQuery);
+        return Object.entries(next.at).every(([key, value]) => view[key as keyof typeof next.at] === value);
+      });
+      await next.send(handle);
+    }
+    const view = await endsWithin(SCENARIO_LIMIT_MS, handle, file);
+    if (view.status !== scenario.ends) {
+      throw new Error(`${file} ended ${view.status} (${view.stage}), not ${scenario.ends}: ${JSON.stringify(view.error)}`);
+    }
+    const history = await handle.fetchHistory();
+    fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage})\n`);
   };
 
-  await worker.runUntil(async () => {
-    for (const [name, drive] of Object.entries(scenarios)) {
-      const bookingId = randomUUID();
-      const workflowId = workflowIdFor(bookingId);
-      const handle = await env.client.workflow.start('oksLayoutBooking', {
-        taskQueue,
-        workflowId,
-        args: [{ bookingId, client: 'recorder', request: request(name === 'failed' ? OKS_BOOKED_LAYOUTS[0] : undefined), timing }],
-      });
-      await drive(workflowId);
-      await handle.result();
-      const history = await handle.fetchHistory();
-      const file = path.join(outDir, `oksLayoutBooking-${name}.json`);
-      fs.writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-      process.stdout.write(`recorded ${path.relative(projectRoot, file)}\n`);
-    }
-  });
-  await sim.close();
-  await env.teardown();
+  try {
+    await worker.runUntil(async () => {
+      for (const r of recordings(sims)) {
+        for (const scenario of r.scenarios) {
+          const file = `${r.workflow}-${scenario.name}.json`;
+          if (wanted(file)) await record(r, scenario, file);
+        }
+      }
+    });
+  } finally {
+    await Promise.all(Object.values(sims).map((sim) => sim.close()));
+    await env.teardown();
+  }
 }
 
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
+/** A scenario that does not end in time (a workflow task failing over and over, say) is terminated and reported. */
+async function endsWithin(ms: number, handle: WorkflowHandle, file: string): Promise<BookingView> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    const ended = await Promise.race([handle.result() as Promise<BookingView>, late]);
+    if (ended !== 'late') return ended;
+  } finally {
+    clearTimeout(timer);
+  }
+  const view = await handle.query(statusQuery).catch(() => undefined);
+  await handle.terminate(`not ended within ${ms / 1_000} s by record-histories`);
+  throw new Error(`${file} did not end within ${ms / 1_000} s; it was terminated${view ? ` at ${view.status} (${view.stage})` : ''}`);
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('timed out');
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 main().catch((err: unknown) => {
