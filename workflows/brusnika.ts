@@ -20,7 +20,6 @@
  */
 import {
   ActivityFailure,
-  type ActivityOptions,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -35,6 +34,7 @@ import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, Vis
 import { handleAnswer, handleCancel } from './answers';
 import { type BookingStart, type BookingView, type Waiting, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
+import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
 
@@ -76,28 +76,22 @@ export interface AttachRecord {
 export const attachSignal = defineSignal<[AttachRecord]>('attach');
 export const attachUpdate = defineUpdate<BookingView, [AttachRecord]>('attachBrusnikaRecord');
 
-/** A single HTTP call to the CRM; transport errors and 5xx retry with backoff. */
-const CALL: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-
 type Ending = 'completed' | 'failed' | 'cancelled' | 'expired';
 type Decision<T> = { kind: 'decided'; record: T } | { kind: 'cancel' } | { kind: 'deadline' };
 
 export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<BookingView> {
   const timing: BrusnikaTiming = { ...defaultBrusnikaTiming, ...input.timing };
   const booking = new BookingRecord(input.bookingId, 'brusnika', input.client);
-  const crm = proxyActivities<BrusnikaActivities>({ ...CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
+  const crm = proxyActivities<BrusnikaActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
   const crmPoller = proxyActivities<BrusnikaActivities>({
-    ...CALL,
+    ...PROVIDER_CALL,
     // The workflow's own deadline comes first; this only bounds a poller left behind.
     scheduleToCloseTimeout: timing.decisionDeadlineMs + timing.pollMaxMs + MINUTE_MS,
     // A poller that stops heartbeating (its worker died) is replaced.
     heartbeatTimeout: timing.pollMaxMs + 30_000,
   });
   const releases = new CompensationStack(booking, {
-    activities: proxyActivities<BrusnikaActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    activities: proxyActivities<BrusnikaActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
     pauseBetweenRoundsMs: timing.pollMaxMs,
   });
   const polling = { initialMs: timing.pollInitialMs, maxMs: timing.pollMaxMs };

@@ -18,7 +18,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  type ActivityOptions,
   type SignalDefinition,
   allHandlersFinished,
   condition,
@@ -33,6 +32,7 @@ import type { ChronoActivities, FilledSlot } from '../activities/chrono/activiti
 import type { ChronoBookingRequest, ChronoPlace, ChronoRefusal, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
 import { type BookingStart, type BookingView, type CancelRequest, cancelSignal, cancelUpdate, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
+import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
 import { FailureType } from './failure-types';
@@ -106,19 +106,13 @@ type Outcome = { done: true } | { done: false; reason: string };
 /** Where the booking is: being created, on one of chrono's lists, or past the point of answers. */
 type Place = 'filling' | 'waiting_list' | 'main_list' | 'closing';
 
-/** A single HTTP call to chrono; transport errors and 5xx retry with backoff. */
-const CALL: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-
 export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<BookingView> {
   const timing: ChronoTiming = { ...defaultChronoTiming, ...input.timing };
   const booking = new BookingRecord(input.bookingId, 'chrono', input.client);
-  const chrono = proxyActivities<ChronoActivities>({ ...CALL, scheduleToCloseTimeout: timing.providerDeadlineMs });
+  const chrono = proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.providerDeadlineMs });
   // Anonymizing is owed to the user: it retries until chrono takes it.
-  const chronoUntilDone = proxyActivities<ChronoActivities>(CALL);
-  const chronoRelease = proxyActivities<ChronoActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
+  const chronoUntilDone = proxyActivities<ChronoActivities>(PROVIDER_CALL);
+  const chronoRelease = proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
   const releases = new CompensationStack(booking, {
     activities: chronoRelease,
     pauseBetweenRoundsMs: timing.releaseRetryPauseMs,

@@ -6,7 +6,6 @@
 import {
   ActivityFailure,
   CancellationScope,
-  type ActivityOptions,
   condition,
   defineSignal,
   defineUpdate,
@@ -20,6 +19,7 @@ import type { BookLayoutRequest, FinishedTask, LayoutDeal } from '../activities/
 import { handleAnswer, handleCancel } from './answers';
 import { type BookingStart, type BookingView, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
+import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
 
@@ -51,24 +51,18 @@ export type OksBookingStart = BookingStart<BookLayoutRequest, OksTiming>;
 export const completeSignal = defineSignal('complete');
 export const completeUpdate = defineUpdate<BookingView>('completeBooking');
 
-/** A single HTTP call to oks; transport errors and 5xx retry with backoff. */
-const CALL: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-
 export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingView> {
   const timing: OksTiming = { ...defaultOksTiming(input.request), ...input.timing };
   const booking = new BookingRecord(input.bookingId, 'oks', input.client);
-  const oks = proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.taskDeadlineMs });
+  const oks = proxyActivities<OksActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.taskDeadlineMs });
   const oksTask = proxyActivities<OksActivities>({
-    ...CALL,
+    ...PROVIDER_CALL,
     scheduleToCloseTimeout: timing.taskDeadlineMs,
     // A poller that stops heartbeating (its worker died) is replaced.
     heartbeatTimeout: timing.taskPollMaxMs + 30_000,
   });
   const releases = new CompensationStack(booking, {
-    activities: proxyActivities<OksActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    activities: proxyActivities<OksActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
     pauseBetweenRoundsMs: timing.taskPollMaxMs,
   });
 

@@ -11,7 +11,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  type ActivityOptions,
   allHandlersFinished,
   condition,
   defineSignal,
@@ -32,6 +31,7 @@ import {
 } from './booking';
 import { handleCancel } from './answers';
 import { BookingRecord } from './booking-record';
+import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
 import { describeFailure } from './failures';
 
@@ -113,12 +113,6 @@ interface Extension {
   outcome?: { extended: true } | { refusal: string };
 }
 
-/** A single HTTP call to qtickets; transport errors, 5xx and UNKNOWN_ERROR retry with backoff. */
-const CALL: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-};
-
 /** qtickets takes `reserved_to` to the second: holds end on whole seconds. */
 const toWholeSecond = (ms: number): number => Math.ceil(ms / SECOND_MS) * SECOND_MS;
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -135,8 +129,8 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
   const plan = planTickets(input.bookingId, request);
 
   const booking = new BookingRecord(input.bookingId, 'qtickets', input.client);
-  const qtickets = proxyActivities<QticketsActivities>({ ...CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
-  const releaseCalls = proxyActivities<QticketsActivities>({ ...CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
+  const qtickets = proxyActivities<QticketsActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
+  const releaseCalls = proxyActivities<QticketsActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
   const releases = new CompensationStack(booking, { activities: releaseCalls, pauseBetweenRoundsMs: timing.releasePauseMs });
 
   const tickets: HeldTicket[] = [];
