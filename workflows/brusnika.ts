@@ -25,7 +25,6 @@ import {
   condition,
   defineSignal,
   defineUpdate,
-  isCancellation,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -36,7 +35,7 @@ import { type BookingStart, type BookingView, type Waiting, statusQuery } from '
 import { BookingRecord } from './booking-record';
 import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
-import { describeFailure } from './failures';
+import { describeFailure, failureOfSteps } from './failures';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -374,17 +373,8 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     if (request.kind === 'premise') await bookPremise(request);
     else await bookVisit(request);
   } catch (err) {
-    if (isCancellation(err)) {
-      // Cancelled from the Temporal UI or CLI: release, then end as Canceled there too.
-      booking.note('workflow cancellation requested by an operator');
-      await releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released');
-      throw err;
-    }
-    // Anything but an activity's failure is a bug: fail the workflow task, so a fix can resume it.
-    if (!(err instanceof ActivityFailure)) throw err;
-    const error = describeFailure(err);
-    booking.setError(error);
-    if (releases.size > 0) await releases.unwind();
+    const error = await failureOfSteps(err, booking, () => releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released'));
+    await releases.unwind();
     end('failed', booking.stage, `failed: ${error.message}`);
   }
   await condition(allHandlersFinished);

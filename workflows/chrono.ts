@@ -34,7 +34,7 @@ import { type BookingStart, type BookingView, type CancelRequest, cancelSignal, 
 import { BookingRecord } from './booking-record';
 import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
-import { describeFailure } from './failures';
+import { describeFailure, failureOfSteps } from './failures';
 import { FailureType } from './failure-types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -410,18 +410,11 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
       }
     }
   } catch (err) {
-    if (isCancellation(err)) {
-      // Cancelled from the Temporal UI or CLI: give the places back, then end as Canceled there too.
-      booking.note('workflow cancellation requested by an operator');
-      await releaseAndEnd('cancelled', 'cancelled', 'cancelled by an operator; the places were given back at chrono');
-      throw err;
-    }
-    // Anything but an activity's failure is a bug: fail the workflow task, so a fix can resume it.
-    if (!(err instanceof ActivityFailure)) throw err;
-    const error = describeFailure(err);
+    const error = await failureOfSteps(err, booking, () =>
+      releaseAndEnd('cancelled', 'cancelled', 'cancelled by an operator; the places were given back at chrono'),
+    );
     const refusal = chronoRefusalIn(error.providerDetails);
-    booking.setError(error);
-    if (releases.size > 0) await releases.unwind();
+    await releases.unwind();
     place = 'closing';
     booking.moveTo('failed', slot ? booking.stage : refusal ? 'fillslot_refused' : 'fillslot_failed', refusal ? `chrono refused: ${refusal.err_class} (${refusal.meaning})` : `failed: ${error.message}`);
     return await finish();

@@ -4,12 +4,10 @@
  * (unbook) if the booking is cancelled or the term ends first.
  */
 import {
-  ActivityFailure,
   CancellationScope,
   condition,
   defineSignal,
   defineUpdate,
-  isCancellation,
   proxyActivities,
   setHandler,
   allHandlersFinished,
@@ -21,7 +19,7 @@ import { type BookingStart, type BookingView, statusQuery } from './booking';
 import { BookingRecord } from './booking-record';
 import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
-import { describeFailure } from './failures';
+import { failureOfSteps } from './failures';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -147,17 +145,8 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
     }
     return await finish();
   } catch (err) {
-    if (isCancellation(err)) {
-      // Cancelled from the Temporal UI or CLI: release, then end as Canceled there too.
-      booking.note('workflow cancellation requested by an operator');
-      await releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released');
-      throw err;
-    }
-    // Anything but an activity's failure is a bug: fail the workflow task, so a fix can resume it.
-    if (!(err instanceof ActivityFailure)) throw err;
-    const error = describeFailure(err);
-    booking.setError(error);
-    if (releases.size > 0) await releases.unwind();
+    const error = await failureOfSteps(err, booking, () => releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released'));
+    await releases.unwind();
     booking.moveTo('failed', booking.stage, `failed: ${error.message}`);
     if (error.code === 'provider_timeout') {
       booking.flag('oks did not finish its task in time; if it completes later the unit stays held until oks releases it');

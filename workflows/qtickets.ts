@@ -33,7 +33,7 @@ import { handleCancel } from './answers';
 import { BookingRecord } from './booking-record';
 import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
-import { describeFailure } from './failures';
+import { describeFailure, failureOfSteps } from './failures';
 
 const SECOND_MS = 1_000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -414,15 +414,7 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
     }
     return await finish();
   } catch (err) {
-    if (isCancellation(err)) {
-      // Cancelled from the Temporal UI or CLI: release, then end as Canceled there too.
-      booking.note('workflow cancellation requested by an operator');
-      await releaseAndEnd('cancelled', 'cancelled by an operator; every ticket taken was removed');
-      throw err;
-    }
-    // Anything but an activity's failure is a bug: fail the workflow task, so a fix can resume it.
-    if (!(err instanceof ActivityFailure)) throw err;
-    const error = describeFailure(err);
+    const error = await failureOfSteps(err, booking, () => releaseAndEnd('cancelled', 'cancelled by an operator; every ticket taken was removed'));
     if (adding && error.code !== 'provider_refused' && error.code !== 'provider_auth_rejected') {
       // The add may have made its ticket before its answer was lost: remove it by its external_id as well.
       const { external_id, seat_id } = adding;
