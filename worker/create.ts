@@ -1,5 +1,6 @@
 /** The booking worker: every provider's workflows and activities on one task queue. */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
+import { temporalLoggerFrom } from './logging';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -15,12 +16,16 @@ export interface BookingWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
-export function createBookingWorker(options: BookingWorkerOptions): Promise<Worker> {
+export async function createBookingWorker(options: BookingWorkerOptions): Promise<Worker> {
+  // The bundler's report (every module it packed) is noise in the worker's log: only its warnings are kept.
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: temporalLoggerFrom(options.logger, 'WARN') }));
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
     activities: createActivities({ logger: options.logger, providers: options.providers }),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
   });

@@ -9,9 +9,12 @@ const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
+const order: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
 /** Routes the SDK's logs, and workflows' `log` calls, to pino: one log stream for the worker. */
-export function temporalLoggerFrom(logger: Logger): TemporalLogger {
+export function temporalLoggerFrom(logger: Logger, minimum: LogLevel = 'TRACE'): TemporalLogger {
   const write = (level: LogLevel, message: string, meta?: LogMetadata): void => {
+    if (order.indexOf(level) < order.indexOf(minimum)) return;
     logger[levels[level]](meta ?? {}, message);
   };
   return {
