@@ -13,7 +13,7 @@
  * - lists answer `{data: [...], meta: {page, per_page, total}}` (per_page at most 100),
  *   one entity `{data: {...}}`, errors `{error: {code, message}}` with the CRM's message;
  * - 403 `user_blocked` / `booking_limit_exceeded` are business refusals, not credential problems;
- * - `price` is a JSON integer of any size: read exactly (./exact-json.ts) and carried
+ * - `price` is a JSON integer of any size: read exactly (lossless-json, see parseBrusnikaJson) and carried
  *   as a string of digits everywhere after, because a JS number rounds above 2^53;
  * - a booking and a visit are `open` until the CRM decides `success` or `fail` (with a
  *   `reason`); cancelling one makes it `fail` ("Отменено агентом"), cancelling one that
@@ -26,7 +26,7 @@
  *   and `time` are read in it.
  */
 import { z } from 'zod';
-import { parseJsonWithExactIntegers } from './exact-json';
+import { isLosslessNumber, parse as parseLosslessJson } from 'lossless-json';
 
 // ---------------------------------------------------------------------------
 // The seed's enums.
@@ -92,7 +92,7 @@ export type RequestStatus = z.infer<typeof RequestStatus>;
 // Values.
 
 const Id = z.number().int().positive();
-/** A price: an exact non-negative integer, as a string of digits (see exact-json.ts). */
+/** A price: an exact non-negative integer, as a string of digits (see parseBrusnikaJson). */
 export const ExactInteger = z.string().regex(/^\d+$/, 'an exact non-negative integer');
 /** Member names whose integers may exceed 2^53. */
 const EXACT_INTEGER_FIELDS: ReadonlySet<string> = new Set(['price']);
@@ -100,8 +100,14 @@ const DateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const TimeString = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:mm');
 const Text = z.string().nullable();
 
-/** Brusnika's answers, with prices read exactly. */
-export const parseBrusnikaJson = (text: string): unknown => parseJsonWithExactIntegers(text, EXACT_INTEGER_FIELDS);
+/**
+ * Brusnika's answers, with prices read exactly: JSON.parse would round
+ * 9007199254740993 to ...992, so numbers are read losslessly, a price keeps its
+ * digits as a string, and every other number must fit a JS number (or the
+ * answer is refused as breaking the contract).
+ */
+export const parseBrusnikaJson = (text: string): unknown =>
+  parseLosslessJson(text, (key, value) => (isLosslessNumber(value) ? (EXACT_INTEGER_FIELDS.has(key) ? value.toString() : value.valueOf()) : value));
 
 // ---------------------------------------------------------------------------
 // Entities, as Brusnika serves them.
