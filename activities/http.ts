@@ -6,6 +6,7 @@
  * Logs carry method, path, status and duration, never bodies (personal data).
  */
 import { ApplicationFailure } from '@temporalio/common';
+import qs from 'qs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { FailureType } from '../workflows/failure-types';
@@ -69,7 +70,8 @@ export class ProviderHttpClient {
     if (req.body !== undefined) {
       if ((req.encoding ?? this.endpoint.encoding) === 'form') {
         headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = encodeForm(req.body);
+        // Nested fields in bracket notation (`blocks[0][tariff]=...`), as the providers read them.
+        body = qs.stringify(req.body, { arrayFormat: 'indices', encodeValuesOnly: true, skipNulls: true });
       } else {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(req.body);
@@ -153,17 +155,4 @@ function describeNetworkError(err: unknown): string {
     return err.message;
   }
   return String(err);
-}
-
-/** x-www-form-urlencoded with nested fields in bracket notation (`a[b][0]=c`). */
-export function encodeForm(value: unknown): string {
-  const params = new URLSearchParams();
-  const walk = (prefix: string, v: unknown): void => {
-    if (v === undefined || v === null) return;
-    if (Array.isArray(v)) v.forEach((item, i) => walk(`${prefix}[${i}]`, item));
-    else if (typeof v === 'object') for (const [k, item] of Object.entries(v)) walk(prefix ? `${prefix}[${k}]` : k, item);
-    else params.append(prefix, String(v));
-  };
-  walk('', value);
-  return params.toString();
 }
