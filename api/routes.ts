@@ -61,7 +61,7 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
     const bookingId = validate(BookingIdParam, req.params.bookingId, 'path', ['bookingId']);
     const current = await service.view(caller, bookingId);
     const binding = bindings[current.provider];
-    const action = binding?.actions[req.params.action];
+    const action = binding && (binding.actions[req.params.action] ?? Object.values(binding.actions).find((a) => a.signal === req.params.action));
     if (!binding || !action) {
       const known = Object.keys(binding?.actions ?? {});
       throw new ApiError(404, 'unknown_action', `a ${current.provider} booking has no "${req.params.action}" action; it has: ${known.join(', ')}`);

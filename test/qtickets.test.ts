@@ -205,6 +205,18 @@ describe('an app books seats through the API', () => {
     expect(inventory(21).last_update_hash).toBe(before.last_update_hash);
   });
 
+  test("the answers the view names (the signals' names) are taken by the API too", async () => {
+    const { bookingId } = await book({ event_id: 12, show_id: 21, seats: ['1-1;3'] });
+    const held = await untilStatus(bookingId, 'held');
+    expect(held.waitingFor?.actions).toEqual(['confirmPayment', 'extendHold', 'cancel']);
+    const extended = await act(bookingId, 'extendHold', { byMinutes: 1 });
+    expect(extended.status).toBe(200);
+    expect(Date.parse(extended.body.waitingFor.deadline)).toBe(Date.parse(held.waitingFor!.deadline!) + 60_000);
+    const paid = await act(bookingId, 'confirmPayment');
+    expect(paid.status).toBe(200);
+    expect(paid.body).toMatchObject({ status: 'completed', stage: 'paid' });
+  });
+
   test('admission tickets are booked by quantity, and a quantity beyond what is left fails at the check', async () => {
     // Event 33 has a single show: show_id may be left out.
     const { bookingId } = await book({ event_id: 33, admission: [{ seat_id: '3-1;1', quantity: 3 }] });

@@ -13,6 +13,11 @@ import type { BookingService } from '../bookings';
 export interface ActionBinding {
   /** The update's name, taken from its shared definition. */
   update: string;
+  /**
+   * The same answer's signal name where it differs from the action's (the name
+   * a booking's `waitingFor.actions` shows); the API takes it as well.
+   */
+  signal?: string;
   /** Schema of the request body handed to the update; none means no body. */
   body?: z.ZodType;
   roles: readonly Role[];

@@ -16,6 +16,7 @@ import {
   type ReasonRequest,
   acceptUpdate,
   deleteUpdate,
+  markPresenceSignal,
   markPresenceUpdate,
   rejectUpdate,
   resizeUpdate,
@@ -91,6 +92,7 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
       },
       presence: {
         update: markPresenceUpdate.name,
+        signal: markPresenceSignal.name,
         body: PresenceRequest,
         roles: ['approver'],
         summary: 'After the event: the user was present, or absent with a reason; extra_data keys are kept by chrono.',
