@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import qs from 'qs';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { FailureType } from '../workflows/failure-types';
+import { FailureType } from '../common/failure-types';
 
 export interface ProviderEndpoint {
   /** Provider key, for logs and messages. */

@@ -36,7 +36,7 @@ import { type BookingStatus, type BookingView, cancelUpdate, statusQuery, workfl
 import type { BrusnikaTiming } from '../workflows/brusnika';
 import { type ChronoTiming, acceptUpdate as acceptChronoUpdate } from '../workflows/chrono';
 import { Hotels24BookingRequest, type Hotels24Timing, acceptUpdate as acceptHotelUpdate } from '../workflows/hotels24';
-import { type OksTiming, completeUpdate } from '../workflows/oks';
+import { type OksTiming, complete } from '../workflows/oks';
 import { type QticketsTiming, confirmPaymentUpdate, extendHoldUpdate } from '../workflows/qtickets';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import { createBookingWorker } from '../worker/create';
@@ -132,7 +132,7 @@ function recordings(sims: Simulators): Recording[] {
       parse: (r) => BookLayoutRequest.parse(r),
       timing: { taskPollInitialMs: 100, taskPollMaxMs: 200, taskDeadlineMs: 10_000, holdTermMs: 1_500, releaseEscalationMs: 5_000 },
       scenarios: [
-        { name: 'completed', request: () => layout(), answers: [answer({ status: 'held' }, completeUpdate)], ends: 'completed' },
+        { name: 'completed', request: () => layout(), answers: [answer({ status: 'held' }, complete.update)], ends: 'completed' },
         { name: 'cancelled-while-held', request: () => layout(), answers: [answer({ status: 'held' }, cancelUpdate, { reason: 'recorded' })], ends: 'cancelled' },
         { name: 'expired', request: () => layout(), ends: 'expired' },
         { name: 'failed', request: () => layout(OKS_BOOKED_LAYOUTS[0]), ends: 'failed' },

@@ -9,7 +9,7 @@ import { OKS_BOOKED_LAYOUTS, OKS_UNIT_BOOKED_ERROR, readOksState, setOksScenario
 import type { RunningSimulator } from '../simulators/harness';
 import type { OksState } from '../simulators/oks';
 import { type BookingView, cancelSignal, statusQuery, workflowIdFor } from '../workflows/booking';
-import { completeSignal } from '../workflows/oks';
+import { complete } from '../workflows/oks';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
 import { APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
 
@@ -230,12 +230,12 @@ describe('answers from people', () => {
   test('signals from the Temporal UI or CLI move the booking on; at the wrong time they are recorded and ignored', async () => {
     const started = await book();
     const handle = stack.client.workflow.getHandle(workflowIdFor(started.bookingId));
-    await handle.signal(completeSignal);
+    await handle.signal(complete.signal);
     await untilStatus(started.bookingId, 'held');
-    await handle.signal(completeSignal);
+    await handle.signal(complete.signal);
     const done = (await handle.result()) as BookingView;
     expect(done.status).toBe('completed');
-    expect(done.timeline.map((e) => e.note)).toContainEqual(expect.stringMatching(/^complete signal ignored: only a held layout can be completed/));
+    expect(done.timeline.map((e) => e.note)).toContainEqual(expect.stringMatching(/^complete signal ignored: the booking is (pending|processing) \(\w+\): complete is not possible now/));
 
     await handle.signal(cancelSignal, {}).catch(() => undefined);
     expect((await view(started.bookingId)).status).toBe('completed');
@@ -245,7 +245,7 @@ describe('answers from people', () => {
     const started = await book();
     const early = await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST' });
     expect(early.status).toBe(409);
-    expect(early.body.error.message).toMatch(/only a held layout can be completed; the booking is (pending|processing)/);
+    expect(early.body.error.message).toMatch(/the booking is (pending|processing) \(\w+\): complete is not possible now/);
     await untilStatus(started.bookingId, 'held');
     await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST' });
     const late = await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });

@@ -35,7 +35,7 @@ import { BookingRecord } from './booking-record';
 import { PROVIDER_CALL } from './provider-call';
 import { CompensationStack } from './compensations';
 import { describeFailure, failureOfSteps } from './failures';
-import { FailureType } from './failure-types';
+import { FailureType } from '../common/failure-types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } from '@temporalio/workflow';
 import type { BookingError } from './booking';
 import type { BookingRecord } from './booking-record';
-import { FailureType } from './failure-types';
+import { FailureType } from '../common/failure-types';
 
 const codeFor: Record<string, string> = {
   [FailureType.ProviderRefused]: 'provider_refused',

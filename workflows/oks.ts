@@ -3,23 +3,13 @@
  * unit is then held for `reserveDays` while the deal goes ahead, and released
  * (unbook) if the booking is cancelled or the term ends first.
  */
-import {
-  CancellationScope,
-  condition,
-  defineSignal,
-  defineUpdate,
-  proxyActivities,
-  setHandler,
-  allHandlersFinished,
-} from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { OksActivities } from '../activities/oks/activities';
-import type { BookLayoutRequest, FinishedTask, LayoutDeal } from '../activities/oks/contract';
-import { handleAnswer, handleCancel } from './answers';
-import { type BookingStart, type BookingView, statusQuery } from './booking';
-import { BookingRecord } from './booking-record';
+import type { BookLayoutRequest, FinishedTask } from '../activities/oks/contract';
+import { releaseUnknown } from '../common/release';
+import type { BookingStart, BookingView } from './booking';
+import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
-import { CompensationStack } from './compensations';
-import { failureOfSteps } from './failures';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -46,111 +36,74 @@ export const defaultOksTiming = (request: Pick<BookLayoutRequest, 'reserveDays'>
 export type OksBookingStart = BookingStart<BookLayoutRequest, OksTiming>;
 
 /** The deal went ahead: the hold ends as `completed`, nothing is released. */
-export const completeSignal = defineSignal('complete');
-export const completeUpdate = defineUpdate<BookingView>('completeBooking');
+export const complete = defineAnswer('complete', 'completeBooking');
 
 export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingView> {
   const timing: OksTiming = { ...defaultOksTiming(input.request), ...input.timing };
-  const booking = new BookingRecord(input.bookingId, 'oks', input.client);
   const oks = proxyActivities<OksActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.taskDeadlineMs });
-  const oksTask = proxyActivities<OksActivities>({
-    ...PROVIDER_CALL,
-    scheduleToCloseTimeout: timing.taskDeadlineMs,
-    // A poller that stops heartbeating (its worker died) is replaced.
-    heartbeatTimeout: timing.taskPollMaxMs + 30_000,
+  // A poller that stops heartbeating (its worker died) is replaced.
+  const oksTask = proxyActivities<OksActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.taskDeadlineMs, heartbeatTimeout: timing.taskPollMaxMs + 30_000 });
+  const b = openBooking(input, {
+    provider: 'oks',
+    answers: [takes(complete)],
+    releases: proxyActivities<OksActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    releasePauseMs: timing.taskPollMaxMs,
+    answeredAtOnceBefore: [complete, cancel],
   });
-  const releases = new CompensationStack(booking, {
-    activities: proxyActivities<OksActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
-    pauseBetweenRoundsMs: timing.taskPollMaxMs,
-  });
+  const { layoutUuid } = input.request;
 
-  let dealCompleted = false;
+  return b.run(async () => {
+    // oks has no idempotency key and no lookup: what the booking knows of the task decides how the unit is released.
+    let taskId: string | undefined;
+    let earlierAttemptsUnclear = false;
+    const task: FinishedTask = await b.hold(
+      (done) => (done?.status === 'completed' ? `unbook deal ${done.result.shows_id}` : `the layout ${layoutUuid} booked by task ${taskId ?? '(unknown)'}`),
+      async () => {
+        b.progress({ stage: 'task_requested', note: 'asking oks to book the layout' });
+        const started = await oks.requestLayoutBooking(input.request);
+        ({ taskId, earlierAttemptsUnclear } = started);
+        b.record.addReferences({ taskId: started.taskId });
+        b.progress({
+          stage: 'task_processing',
+          note: `oks is processing task ${started.taskId}`,
+          deadline: new Date(Date.now() + timing.taskDeadlineMs).toISOString(),
+          atDeadline: 'the booking fails as unanswered',
+        });
+        return oksTask.awaitLayoutBookingTask(started.taskId, { initialMs: timing.taskPollInitialMs, maxMs: timing.taskPollMaxMs });
+      },
+      (activities, done) => {
+        if (done?.status === 'completed') return activities.releaseLayout(done.result);
+        if (taskId && !done) return activities.releaseLayoutOfTask(taskId, { initialMs: timing.taskPollInitialMs, maxMs: timing.taskPollMaxMs });
+        return Promise.resolve(
+          releaseUnknown(
+            taskId
+              ? 'an earlier book request got no answer and may have booked the unit; oks offers no way to find it, so it stays held until oks releases it after reserveDays'
+              : 'oks may have taken the book request although its answer could not be read; oks offers no way to find the deal, so it stays held until oks releases it after reserveDays',
+          ),
+        );
+      },
+      (done) => done.status === 'completed' || earlierAttemptsUnclear,
+    );
 
-  setHandler(statusQuery, () => booking.view);
-  const cancel = handleCancel(booking);
-  handleAnswer(booking, {
-    name: 'complete',
-    signal: completeSignal,
-    update: completeUpdate,
-    refuse: () =>
-      booking.status === 'held' && !cancel.requested ? undefined : `only a held layout can be completed; the booking is ${booking.status}`,
-    take: () => {
-      dealCompleted = true;
-    },
-  });
-
-  const finish = async (): Promise<BookingView> => {
-    await condition(allHandlersFinished);
-    return booking.view;
-  };
-  const releaseAndEnd = async (status: 'cancelled' | 'expired', note: string): Promise<void> => {
-    booking.moveTo(booking.status, 'releasing', 'releasing the unit', { on: 'provider', actions: [], deadline: null, atDeadline: '' });
-    await releases.unwind();
-    booking.moveTo(status, status, note);
-  };
-
-  try {
-    // The task and its outcome are shielded from cancellation: once oks may be
-    // booking the unit, the workflow must learn the outcome to release it.
-    booking.moveTo('processing', 'task_requested', 'asking oks to book the layout', {
-      on: 'provider',
-      actions: ['cancel'],
-      deadline: null,
-      atDeadline: '',
-    });
-    const { taskId, earlierAttemptsUnclear } = await CancellationScope.nonCancellable(() => oks.requestLayoutBooking(input.request));
-    booking.addReferences({ taskId });
-    booking.moveTo('processing', 'task_processing', `oks is processing task ${taskId}`, {
-      on: 'provider',
-      actions: ['cancel'],
-      deadline: new Date(Date.now() + timing.taskDeadlineMs).toISOString(),
-      atDeadline: 'the booking fails as unanswered',
-    });
-    const task: FinishedTask = await CancellationScope.nonCancellable(() => oksTask.awaitLayoutBookingTask(taskId, { initialMs: timing.taskPollInitialMs, maxMs: timing.taskPollMaxMs }));
     if (task.status === 'failed') {
-      booking.setError({ code: 'provider_refused', message: task.result.api_error, providerDetails: task.result });
-      booking.moveTo('failed', 'task_failed', `oks refused: ${task.result.detail}: ${task.result.api_error}`);
-      if (earlierAttemptsUnclear) {
-        // oks has no idempotency key and no lookup: an unanswered earlier request may hold the unit.
-        booking.flag('an earlier book request got no answer and may have booked the unit; oks offers no way to find it, so it stays held until oks releases it after reserveDays');
-      }
-      return await finish();
+      await b.fail({ code: 'provider_refused', message: task.result.api_error ?? task.result.detail ?? 'oks failed the task', providerDetails: task.result }, 'task_failed');
+      return;
     }
+    b.record.addReferences({ contact_id: task.result.contact_id, shows_id: task.result.shows_id });
+    b.record.setResult(task.result);
 
-    const deal: LayoutDeal = task.result;
-    booking.addReferences({ contact_id: deal.contact_id, shows_id: deal.shows_id });
-    booking.setResult(deal);
-    releases.push(`unbook deal ${deal.shows_id}`, (activities) => activities.releaseLayout(deal));
-
-    if (cancel.requested) {
-      await releaseAndEnd('cancelled', 'cancelled while oks was booking; the unit was released');
-      return await finish();
-    }
-
-    const heldUntil = new Date(Date.now() + timing.holdTermMs).toISOString();
-    booking.moveTo('held', 'reserved', `the unit is held until ${heldUntil}`, {
+    const heldUntil = Date.now() + timing.holdTermMs;
+    const answer = await b.waitFor({
+      status: 'held',
+      stage: 'reserved',
+      note: `the unit is held until ${new Date(heldUntil).toISOString()}`,
       on: 'client',
-      actions: ['complete', 'cancel'],
-      deadline: heldUntil,
+      answers: [complete, cancel],
+      until: heldUntil,
       atDeadline: 'the unit is released (unbook) and the booking expires',
     });
-    const answered = await condition(() => dealCompleted || cancel.requested !== undefined, timing.holdTermMs);
-
-    if (answered && dealCompleted) {
-      booking.moveTo('completed', 'deal_completed', 'the deal went ahead; the unit stays with the client');
-    } else if (answered) {
-      await releaseAndEnd('cancelled', 'cancelled; the unit was released');
-    } else {
-      await releaseAndEnd('expired', 'the hold term ended; the unit was released');
-    }
-    return await finish();
-  } catch (err) {
-    const error = await failureOfSteps(err, booking, () => releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released'));
-    await releases.unwind();
-    booking.moveTo('failed', booking.stage, `failed: ${error.message}`);
-    if (error.code === 'provider_timeout') {
-      booking.flag('oks did not finish its task in time; if it completes later the unit stays held until oks releases it');
-    }
-    return await finish();
-  }
+    if (isAnswer(answer, complete)) b.end('completed', 'deal_completed', 'the deal went ahead; the unit stays with the client');
+    else if (isAnswer(answer, cancel)) b.cancelNow(answer.args[0]);
+    else await b.releaseAndEnd('expired', 'expired', 'the hold term ended; the unit was released');
+  });
 }

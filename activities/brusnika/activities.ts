@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import { activityLogger } from '../logging';
 import { type BrusnikaClient, type ReleaseOutcome, refusalCode } from './client';
 import {

@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { ProviderHttpClient, type ProviderEndpoint } from '../http';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import {
   AgenciesPage,
   AgencyAnswer,

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import { ProviderHttpClient, type ProviderEndpoint, type ProviderRequest } from '../http';
 import {
   AcceptResponse,

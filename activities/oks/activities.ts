@@ -1,8 +1,11 @@
 /** oks activities: start the provider's booking task, wait for its end, release the unit. */
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { BookLayoutRequest, FinishedTask, LayoutDeal } from './contract';
-import type { OksClient, UnbookOutcome } from './client';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../../common/failure-types';
+import { type ReleaseOutcome, released } from '../../common/release';
+import { type BookLayoutRequest, type FinishedTask, type LayoutDeal, isFinished } from './contract';
+import type { OksClient } from './client';
 import { activityLogger } from '../logging';
 
 export interface BookingTaskStarted {
@@ -49,14 +52,30 @@ export function createOksActivities({ oks, logger }: OksDeps) {
       const log = activityLogger(logger);
       for (let pause = polling.initialMs; ; pause = Math.min(pause * 2, polling.maxMs)) {
         const task = await oks.taskStatus(taskId, log);
-        if (task.status === 'completed' || task.status === 'failed') return task;
+        if (isFinished(task)) return task;
         ctx.heartbeat({ status: task.status });
         await ctx.sleep(pause);
       }
     },
 
-    async releaseLayout(deal: Pick<LayoutDeal, 'contact_id' | 'shows_id'>): Promise<UnbookOutcome> {
+    async releaseLayout(deal: Pick<LayoutDeal, 'contact_id' | 'shows_id'>): Promise<ReleaseOutcome> {
       return oks.unbook({ contact_id: deal.contact_id, shows_id: deal.shows_id }, activityLogger(logger));
+    },
+
+    /**
+     * Releases whatever a task booked when its end was never seen (the poll gave
+     * up): a task still running is waited for, a failed one booked nothing, a
+     * completed one is unbooked.
+     */
+    async releaseLayoutOfTask(taskId: string, polling: TaskPolling): Promise<ReleaseOutcome> {
+      const log = activityLogger(logger);
+      const task = await oks.taskStatus(taskId, log);
+      if (!isFinished(task)) {
+        await Context.current().sleep(polling.maxMs);
+        throw ApplicationFailure.retryable(`oks task ${taskId} is still ${task.status}; its unit is released once it ends`, FailureType.ProviderUnavailable);
+      }
+      if (task.status === 'failed') return released(`oks task ${taskId} failed: nothing was booked`);
+      return oks.unbook({ contact_id: task.result.contact_id, shows_id: task.result.shows_id }, log);
     },
   };
 }

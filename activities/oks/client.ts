@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ProviderHttpClient, type ProviderEndpoint } from '../http';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
+import { type ReleaseOutcome, released } from '../../common/release';
 import {
   type BookLayoutRequest,
   DEAL_NOT_BOOKED,
@@ -14,8 +15,6 @@ import {
 } from './contract';
 
 const BASE = '/api/v1/service/projects/layouts';
-
-export type UnbookOutcome = 'released' | 'already_released';
 
 export class OksClient {
   private readonly http: ProviderHttpClient;
@@ -35,16 +34,26 @@ export class OksClient {
     );
   }
 
-  /** A deal that is no longer booked counts as released: the release already happened. */
-  async unbook(deal: UnbookRequest, logger?: Logger): Promise<UnbookOutcome> {
+  /**
+   * Releases a deal, on positive evidence only: oks's empty 200, or its "the deal
+   * is not booked" answer (released already). A 200 with any other body proves
+   * nothing: the call fails retryably and the next attempt asks oks again.
+   */
+  async unbook(deal: UnbookRequest, logger?: Logger): Promise<ReleaseOutcome> {
+    let answer: unknown;
     try {
-      await this.http.request({ method: 'POST', path: `${BASE}/unbook`, body: deal, schema: z.unknown() }, logger);
-      return 'released';
+      answer = await this.http.request({ method: 'POST', path: `${BASE}/unbook`, body: deal, schema: z.unknown() }, logger);
     } catch (err) {
       if (err instanceof ApplicationFailure && err.type === FailureType.ProviderRefused && err.message === DEAL_NOT_BOOKED) {
-        return 'already_released';
+        return released(`oks: ${DEAL_NOT_BOOKED} (released already)`);
       }
       throw err;
     }
+    if (answer === undefined || answer === null) return released('oks answered unbook with an empty 200');
+    if (readOksRefusal(200, answer) === DEAL_NOT_BOOKED) return released(`oks: ${DEAL_NOT_BOOKED} (released already)`);
+    throw ApplicationFailure.retryable(
+      `oks answered unbook of deal ${deal.shows_id} with 200 and a body it does not document (${JSON.stringify(answer).slice(0, 120)}); asking again until oks confirms`,
+      FailureType.ProviderUnavailable,
+    );
   }
 }

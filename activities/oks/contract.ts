@@ -1,13 +1,18 @@
 /**
- * The oks layout booking API (../shared/seeds/oks-layout-booking.md), as zod
- * schemas of its wire format. Field names keep the provider's spelling.
+ * The oks layout booking API, as zod schemas of its wire format. Field names
+ * keep the provider's spelling. Answers are read tolerantly: only what the
+ * document promises and a step uses is required, everything else is kept.
  *
  * Where the seed is silent, the project assumes (and the simulator follows):
  * - the service is FastAPI-like: a missing or wrong token answers 401
  *   `{"detail": "..."}`, invalid fields answer 422 `{"detail": [{loc, msg, type}]}`;
  * - a failed unbook answers HTTP 400 with the seed's `{detail, api_error}` body;
  *   "Сделка не в брони" (the deal is not booked) means it is already released;
- * - a booked unit is released by the provider itself after `reserveDays` days.
+ * - a booked unit is released by the provider itself after `reserveDays` days;
+ * - a successful unbook answers 200 with an empty body (the document: "undefined
+ *   or empty"); any other 200 body proves nothing, so the unbook is asked again
+ *   until oks answers empty or "Сделка не в брони";
+ * - a task status other than the four documented ones means oks is still at work.
  */
 import { z } from 'zod';
 
@@ -28,34 +33,40 @@ export const BookLayoutRequest = z.object({
 });
 export type BookLayoutRequest = z.infer<typeof BookLayoutRequest>;
 
-export const TaskAccepted = z.object({
+/** The book answer: only `taskId` is needed to follow the task. */
+export const TaskAccepted = z.looseObject({
   taskId: z.string().min(1),
-  status: z.literal('pending'),
-  createdAt: z.string(),
+  status: z.string().optional(),
+  createdAt: z.string().optional(),
 });
 export type TaskAccepted = z.infer<typeof TaskAccepted>;
 
-export const LayoutDeal = z.object({
+/** A booked deal: its two ids are what unbook needs; `contact_created` and the rest are kept for the view. */
+export const LayoutDeal = z.looseObject({
   contact_id: z.number().int(),
   shows_id: z.number().int(),
-  contact_created: z.boolean(),
+  contact_created: z.boolean().optional(),
 });
 export type LayoutDeal = z.infer<typeof LayoutDeal>;
 
-export const OksFailure = z.object({
-  detail: z.string(),
-  api_error: z.string(),
+/** Why a task failed; the document shows both fields, neither is needed to end the booking. */
+export const OksFailure = z.looseObject({
+  detail: z.string().optional(),
+  api_error: z.string().optional(),
 });
 export type OksFailure = z.infer<typeof OksFailure>;
 
-export const TaskStatusResponse = z.discriminatedUnion('status', [
-  z.object({ taskId: z.string(), status: z.literal('pending'), createdAt: z.string(), result: z.null().optional() }),
-  z.object({ taskId: z.string(), status: z.literal('processing'), createdAt: z.string(), result: z.null().optional() }),
-  z.object({ taskId: z.string(), status: z.literal('completed'), createdAt: z.string(), result: LayoutDeal }),
-  z.object({ taskId: z.string(), status: z.literal('failed'), createdAt: z.string(), result: OksFailure }),
-]);
+const finished = {
+  completed: z.looseObject({ taskId: z.string().optional(), status: z.literal('completed'), createdAt: z.string().optional(), result: LayoutDeal }),
+  failed: z.looseObject({ taskId: z.string().optional(), status: z.literal('failed'), createdAt: z.string().optional(), result: OksFailure.nullish().transform((r) => r ?? {}) }),
+};
+/** Any other status (the documented `pending`, `processing`, or one oks added since) means the task is still running. */
+const running = z.looseObject({ taskId: z.string().optional(), status: z.string(), createdAt: z.string().optional() });
+
+export const TaskStatusResponse = z.union([finished.completed, finished.failed, running]);
+export type FinishedTask = z.infer<typeof finished.completed> | z.infer<typeof finished.failed>;
 export type TaskStatusResponse = z.infer<typeof TaskStatusResponse>;
-export type FinishedTask = Extract<TaskStatusResponse, { status: 'completed' | 'failed' }>;
+export const isFinished = (task: TaskStatusResponse): task is FinishedTask => task.status === 'completed' || task.status === 'failed';
 
 export const UnbookRequest = z.object({
   contact_id: z.number().int(),

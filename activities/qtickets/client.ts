@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import { type ProviderEndpoint, type ProviderRequest, ProviderHttpClient } from '../http';
 import {
   ErrorAnswer,

@@ -22,7 +22,7 @@ import {
 } from '../../activities/brusnika/contract';
 import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import { type AttachRecord, type BrusnikaTiming, attachUpdate } from '../../workflows/brusnika';
 import { ApiError, validate } from '../errors';
 import { cancelAction, type ProviderBinding } from './binding';

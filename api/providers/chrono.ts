@@ -22,7 +22,7 @@ import {
   resizeUpdate,
   suspendUpdate,
 } from '../../workflows/chrono';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import { callerOf, requireRole } from '../auth';
 import { ApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BookLayoutRequest } from '../../activities/oks/contract';
 import { durationsFrom } from '../../config/env';
-import { completeUpdate, type OksTiming } from '../../workflows/oks';
+import { complete, type OksTiming } from '../../workflows/oks';
 import { cancelAction, type ProviderBinding } from './binding';
 import { oksFacadeErrors, oksFacadeRoutes } from './oks-facade';
 
@@ -37,7 +37,7 @@ export function oksBinding(timing: Partial<OksTiming> = {}): ProviderBinding {
     actions: {
       cancel: cancelAction,
       complete: {
-        update: completeUpdate.name,
+        update: complete.update.name,
         roles: ['app', 'approver'],
         summary: 'The deal went ahead: the held layout stays with the client and the booking completes.',
       },

@@ -12,7 +12,7 @@ import { QticketsClient, refusalOf } from '../../activities/qtickets/client';
 import { SeatBookingRequest } from '../../activities/qtickets/request';
 import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
-import { FailureType } from '../../workflows/failure-types';
+import { FailureType } from '../../common/failure-types';
 import { type ExtendHoldRequest, type QticketsTiming, confirmPaymentSignal, confirmPaymentUpdate, defaultQticketsTiming, extendHoldSignal, extendHoldUpdate } from '../../workflows/qtickets';
 import { ApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';
