@@ -23,6 +23,17 @@ export const Faults = z.object({
   /** The next N provider requests are handled but answered only after `hangMs`. */
   hangNext: z.number().int().min(0).default(0),
   hangMs: z.number().int().min(0).default(0),
+  /**
+   * The next N provider requests are handled (the provider acts), then answered
+   * with `garbleAs` instead of their answer: the shapes of an answer lost after
+   * a create (a truncated body, an empty one, a proxy's HTML 502 page).
+   */
+  garbleNext: z.number().int().min(0).default(0),
+  garbleAs: z.enum(['truncated_json', 'empty', 'html_502']).default('truncated_json'),
+  /** When set, failNext, hangNext and garbleNext count only requests whose `METHOD path` matches this regular expression. */
+  faultsOn: z.string().optional(),
+  /** Not a fault but a mode: answers carry exactly the fields the provider's document lists, nothing more. */
+  seedMinimal: z.boolean().default(false),
 });
 export type Faults = z.infer<typeof Faults>;
 
@@ -142,8 +153,9 @@ export function createSimulator<State>(
       call.status = res.statusCode;
     });
 
+    const targeted = ctx.faults.faultsOn === undefined || new RegExp(ctx.faults.faultsOn).test(`${req.method} ${req.path}`);
     const proceed = (): void => {
-      if (ctx.faults.failNext > 0) {
+      if (targeted && ctx.faults.failNext > 0) {
         ctx.faults.failNext -= 1;
         res.status(ctx.faults.failStatus).json({ error: 'simulated provider failure' });
         return;
@@ -152,7 +164,7 @@ export function createSimulator<State>(
         res.status(503).json({ error: 'simulated provider failure' });
         return;
       }
-      if (ctx.faults.hangNext > 0) {
+      if (targeted && ctx.faults.hangNext > 0) {
         ctx.faults.hangNext -= 1;
         // The provider does the work but the answer arrives late: the shape of an
         // ambiguous timeout, where the client cannot tell whether it happened.
@@ -163,6 +175,10 @@ export function createSimulator<State>(
           setTimeout(() => end(...args), hangMs);
           return res;
         }) as typeof res.end;
+      }
+      if (targeted && ctx.faults.garbleNext > 0) {
+        ctx.faults.garbleNext -= 1;
+        garble(res, ctx.faults.garbleAs);
       }
       next();
     };
@@ -179,6 +195,24 @@ export function createSimulator<State>(
   });
 
   return { app, ctx };
+}
+
+/** Lets the route act, then replaces its answer (headers are not sent before res.end). */
+function garble(res: Response, as: Faults['garbleAs']): void {
+  const end = res.end.bind(res);
+  res.end = ((...args: unknown[]) => {
+    const [chunk] = args;
+    const original = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+    let body = '';
+    if (as === 'truncated_json') body = original.slice(0, Math.max(1, Math.floor(original.length / 2)));
+    if (as === 'html_502') {
+      res.statusCode = 502;
+      res.setHeader('content-type', 'text/html');
+      body = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
+    }
+    res.setHeader('content-length', Buffer.byteLength(body));
+    return end(body);
+  }) as typeof res.end;
 }
 
 /** Starts a simulator on `port` (0 picks a free one) of 127.0.0.1. */
