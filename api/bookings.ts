@@ -9,19 +9,17 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
   isGrpcServiceError,
   ServiceError,
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
-import { type BookingView, type Provider, isTerminal, settledSince, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
 import type { ActionBinding, ProviderBinding } from './providers';
-
-/** How often an answer re-reads the booking while it settles. */
-const SETTLE_POLL_MS = 100;
 
 /** gRPC status codes, as the Temporal client reports them. */
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -53,7 +51,7 @@ export interface BookingServiceOptions {
   client: Client;
   taskQueue: string;
   logger: Logger;
-  /** How long an answer waits for the booking to settle before replying 202. */
+  /** How long an answer waits for the booking to carry it out before replying 202. */
   settleWaitMs: number;
   /** How long a read waits for a worker to answer the status query. */
   queryTimeoutMs: number;
@@ -132,51 +130,36 @@ export class BookingService {
   }
 
   /**
-   * Gives an answer (cancel, complete, accept...). The workflow's validator
-   * refuses an answer at the wrong time: that becomes a 409 with its reason.
-   * Then the booking gets a moment to settle, so a quick release can be
-   * answered with its end state (200) rather than "in progress" (202).
+   * Gives an answer (cancel, complete, accept...) as a Temporal update. Its
+   * validator refuses an answer at the wrong time (a 409 with the reason); an
+   * accepted answer returns once the booking has carried it out, or, when the
+   * provider takes longer than settleWaitMs, the view as it stands (202).
    */
-  async act(caller: Caller, bookingId: string, name: string, action: ActionBinding, body: unknown): Promise<{ view: BookingView; settled: boolean }> {
-    const before = await this.view(caller, bookingId);
-    const handle = this.options.client.workflow.getHandle(workflowIdFor(bookingId));
+  async act(caller: Caller, before: BookingView, name: string, action: ActionBinding, body: unknown): Promise<{ view: BookingView; settled: boolean }> {
+    const { bookingId } = before;
     if (isTerminal(before.status)) {
       // Cancelling what is cancelled already is a no-op, not an error.
       if (name === 'cancel' && before.status === 'cancelled') return { view: before, settled: true };
       const reason = name === 'cancel' ? before.notCancellableReason : undefined;
       throw new ApiError(409, 'conflict', reason ?? `the booking is ${before.status}: ${name} is no longer possible`);
     }
-    let answered: BookingView;
+    const handle = this.options.client.workflow.getHandle(workflowIdFor(bookingId));
     try {
-      answered = action.body
-        ? await handle.executeUpdate<BookingView, [unknown]>(action.update, { args: [body] })
-        : await handle.executeUpdate<BookingView, []>(action.update);
+      const update = action.body
+        ? await handle.startUpdate<BookingView, [unknown]>(action.update, { args: [body], waitForStage: WorkflowUpdateStage.ACCEPTED })
+        : await handle.startUpdate<BookingView, []>(action.update, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+      this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
+      const carriedOut = await Promise.race([update.result(), delay(this.options.settleWaitMs)]);
+      if (carriedOut) return { view: carriedOut, settled: true };
+      return { view: await this.readView(bookingId), settled: false };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
-      }
+      if (err instanceof WorkflowUpdateFailedError) throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError || grpcCodeOf(err) === GRPC_NOT_FOUND) {
         // It ended between the read and the answer.
         const after = await this.view(caller, bookingId);
         throw new ApiError(409, 'conflict', `the booking is ${after.status}: ${name} is no longer possible`);
       }
       throw err;
-    }
-    this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
-    // An update that answers once its work is done has nothing left to wait for;
-    // unless what it took is left for the provider (a cancel while chrono is still booking).
-    if (action.answersWhenDone) return { view: answered, settled: isTerminal(answered.status) || answered.waitingFor?.on !== 'provider' };
-    const view = await this.settle(bookingId, answered);
-    return { view, settled: settledSince(view, answered) };
-  }
-
-  /** Reads the booking until it settled after the answer, for at most settleWaitMs. */
-  private async settle(bookingId: string, answered: BookingView): Promise<BookingView> {
-    const deadline = Date.now() + this.options.settleWaitMs;
-    for (;;) {
-      const view = await this.readView(bookingId);
-      if (settledSince(view, answered) || Date.now() >= deadline) return view;
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }
   }
 
@@ -209,6 +192,9 @@ function grpcCodeOf(err: unknown): number | undefined {
   if (err instanceof ServiceError && isGrpcServiceError(err.cause)) return err.cause.code;
   return undefined;
 }
+
+/** Resolves undefined after `ms`, for racing a result against a wait. */
+const delay = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 
 function notFound(bookingId: string): ApiError {
   return new ApiError(404, 'not_found', `no booking ${bookingId}`);

@@ -68,7 +68,7 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
     }
     requireRole(caller, action.roles, req.params.action);
     const body = action.body ? validate(action.body, req.body ?? {}, `${req.params.action} body`) : undefined;
-    const { view, settled } = await service.act(caller, bookingId, req.params.action, action, body);
+    const { view, settled } = await service.act(caller, current, req.params.action, action, body);
     res.status(settled ? 200 : 202).json(view);
   });
 

@@ -26,10 +26,10 @@ export const Faults = z.object({
   /**
    * The next N provider requests are handled (the provider acts), then answered
    * with `garbleAs` instead of their answer: the shapes of an answer lost after
-   * a create (a truncated body, an empty one, a proxy's HTML 502 page).
+   * a create (a truncated body, an empty one, `{}`, a proxy's HTML 502 page).
    */
   garbleNext: z.number().int().min(0).default(0),
-  garbleAs: z.enum(['truncated_json', 'empty', 'html_502']).default('truncated_json'),
+  garbleAs: z.enum(['truncated_json', 'empty', 'empty_object', 'html_502']).default('truncated_json'),
   /** When set, failNext, hangNext and garbleNext count only requests whose `METHOD path` matches this regular expression. */
   faultsOn: z.string().optional(),
   /** Not a fault but a mode: answers carry exactly the fields the provider's document lists, nothing more. */
@@ -205,6 +205,7 @@ function garble(res: Response, as: Faults['garbleAs']): void {
     const original = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
     let body = '';
     if (as === 'truncated_json') body = original.slice(0, Math.max(1, Math.floor(original.length / 2)));
+    if (as === 'empty_object') body = '{}';
     if (as === 'html_502') {
       res.statusCode = 502;
       res.setHeader('content-type', 'text/html');

@@ -212,6 +212,47 @@ describe('releasing what is held', () => {
     expect(failed.attention).toMatch(/^an earlier book request got no answer and may have booked the unit/);
   });
 
+  test.each(['truncated_json', 'empty'] as const)(
+    'a book request oks took but answered unreadably (%s) fails the booking and flags the unit for an operator: oks has no lookup',
+    async (garbleAs) => {
+      const request = layoutRequest();
+      sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST .*/layouts/book$' });
+      const started = await book(request);
+      const failed = await untilStatus(started.bookingId, 'failed', 30_000);
+      // oks did take it: its task books the unit, and nothing in oks's API finds that task again.
+      expect(tasksFor(request.layoutUuid)).toHaveLength(1);
+      expect(failed.error?.code).toBe('provider_contract_violation');
+      expect(failed.attention).toMatch(/oks may have taken the book request although its answer could not be read/);
+      expect(failed.attention).toContain(request.layoutUuid);
+      const bookCalls = sim.callsTo('POST', '/api/v1/service/projects/layouts/book').filter((c) => (c.body as { layoutUuid?: string }).layoutUuid === request.layoutUuid);
+      expect(bookCalls).toHaveLength(1);
+    },
+  );
+
+  test('an HTML 502 after oks took the book request: the retry finds the unit taken and the booking is flagged, never booked twice', async () => {
+    const request = layoutRequest();
+    sim.setFaults({ garbleNext: 1, garbleAs: 'html_502', faultsOn: '^POST .*/layouts/book$' });
+    const started = await book(request);
+    const failed = await untilStatus(started.bookingId, 'failed', 30_000);
+    const deals = readOksState(sim).deals.filter((d) => d.layoutUuid === request.layoutUuid);
+    expect(deals).toHaveLength(1);
+    expect(failed.error?.message).toBe(OKS_UNIT_BOOKED_ERROR);
+    expect(failed.attention).toMatch(/^an earlier book request got no answer and may have booked the unit/);
+  });
+
+  test('an unbook answered with an undocumented 200 body counts only once oks confirms the deal is no longer booked', async () => {
+    const request = layoutRequest();
+    const started = await book(request);
+    const held = await untilStatus(started.bookingId, 'held');
+    // oks releases the deal but its 200 carries `{}`, not the document's empty body: no proof, so oks is asked again.
+    sim.setFaults({ garbleNext: 1, garbleAs: 'empty_object', faultsOn: '^POST .*/layouts/unbook$' });
+    await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+    const cancelled = await untilStatus(started.bookingId, 'cancelled', 30_000);
+    expect(unbookCallsFor(held.references.shows_id as number)).toHaveLength(2);
+    expect(unitOf(request.layoutUuid)?.status).toBe('free');
+    expect(cancelled.attention).toBeNull();
+  });
+
   test('cancelling from the Temporal UI (workflow cancellation) releases the unit and ends Canceled', async () => {
     const request = layoutRequest();
     const started = await book(request);

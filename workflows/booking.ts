@@ -84,13 +84,6 @@ export interface BookingView {
   timeline: TimelineEntry[];
 }
 
-/**
- * Whether a booking has settled after an answer given at `answered`: it ended,
- * or it moved on and now waits for people rather than for the provider.
- */
-export const settledSince = (view: BookingView, answered: BookingView): boolean =>
-  isTerminal(view.status) || (view.revision > answered.revision && view.waitingFor?.on !== 'provider');
-
 /** Every booking workflow starts from this envelope; `request` is the provider's own. */
 export interface BookingStart<Request, Timing> {
   bookingId: string;

@@ -91,7 +91,7 @@ export function oksFacadeRoutes(service: BookingService, binding: ProviderBindin
     const view = await service.view(caller, booking.bookingId);
     if (view.status !== 'held' || view.references.contact_id !== deal.contact_id) throw notBooked;
     try {
-      await service.act(caller, booking.bookingId, 'cancel', cancelAction, { reason: 'unbook requested through the oks API' });
+      await service.act(caller, view, 'cancel', cancelAction, { reason: 'unbook requested through the oks API' });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) throw notBooked;
       throw err;
