@@ -17,6 +17,8 @@ COPY activities ./activities
 COPY worker ./worker
 COPY api ./api
 COPY simulators ./simulators
+COPY common ./common
+COPY scripts/simulators.ts ./scripts/simulators.ts
 
 USER node
 EXPOSE 3000

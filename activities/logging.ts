@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { bookingIdFromWorkflowId } from '../workflows/booking';
+import { bookingIdFromWorkflowId } from '../common/workflow-id';
 
 /** A logger for the running activity, carrying the bookingId and the attempt. */
 export function activityLogger(logger: Logger): Logger {

@@ -7,7 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { type Caller, authenticate } from './auth';
 import { BookingService } from './bookings';
 import { ApiError, errorHandler } from './errors';
-import type { ProviderBindings } from './providers';
+import type { ProviderBindings } from './providers/binding';
 import { openApiDocument } from './openapi';
 import { bookingRoutes } from './routes';
 

@@ -19,7 +19,7 @@ import { type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor
 import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
-import type { ActionBinding, ProviderBinding } from './providers';
+import type { ActionBinding, ProviderBinding } from './providers/binding';
 
 /** gRPC status codes, as the Temporal client reports them. */
 const GRPC_DEADLINE_EXCEEDED = 4;

@@ -5,19 +5,20 @@ import { z } from 'zod';
 import { ConfigError, DurationMs, LogConfig, TemporalConfig, parse } from '../config/env';
 import { createApp } from './app';
 import { ApiTokens } from './auth';
-import { providerBindingsFrom } from './providers';
+import { apiBindingsFrom } from '../config/providers';
 
 const ApiConfig = TemporalConfig.extend(LogConfig.shape).extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless told otherwise (containers set HOST=0.0.0.0). */
+  HOST: z.string().default('127.0.0.1'),
   API_TOKENS: ApiTokens,
-  /** How long an answer (cancel, complete...) waits for the booking to settle before replying 202. */
+  /** How long an answer (cancel, complete...) waits for the booking to carry it out before replying 202. */
   API_SETTLE_WAIT: DurationMs.default(3_000),
 });
 
 async function main(): Promise<void> {
   const config = parse(ApiConfig, process.env);
-  const providers = providerBindingsFrom(process.env);
+  const providers = apiBindingsFrom(process.env);
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' }, redact: ['req.headers.authorization'] });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -6,7 +6,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { BOOKING_STATUSES, type BookingView, PROVIDERS } from '../workflows/booking';
-import type { ProviderBindings } from './providers';
+import type { ProviderBindings } from './providers/binding';
 import { BookingIdParam, ListQuery } from './routes';
 
 // Lets the generator name schemas (`$ref`s); a one-time extension of zod's prototype.

@@ -5,7 +5,7 @@ import { BOOKING_STATUSES, PROVIDERS, type Provider } from '../workflows/booking
 import { callerOf, requireRole } from './auth';
 import type { BookingService } from './bookings';
 import { ApiError, validate } from './errors';
-import type { ProviderBindings } from './providers';
+import type { ProviderBindings } from './providers/binding';
 
 export const IdempotencyKey = z.string().min(1).max(200, 'Idempotency-Key is at most 200 characters').optional();
 export const BookingIdParam = z.uuid({ error: 'a bookingId is a UUID' });

@@ -14,7 +14,7 @@
  * is non-zero.
  *
  * Environment given to the children: every value already set is kept; the defaults are
- * in devEnv() below. A new provider is one more line in `providerSimulatorPorts`.
+ * in devEnv() below; the providers and their simulators' ports come from config/providers.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,26 +24,20 @@ import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { providerDefinitions } from '../config/providers';
+import { PROVIDERS } from '../workflows/booking';
 import { bookingSearchAttributeCliArgs, bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
+/** Where the servers listen: loopback unless HOST says otherwise (HOST=0.0.0.0 to reach them from elsewhere). */
+const BIND_HOST = process.env.HOST || '127.0.0.1';
+/** Where this runner and the children reach them. */
 const HOST = '127.0.0.1';
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const TEMPORAL_ADDRESS = `${HOST}:${TEMPORAL_PORT}`;
 const dataDir = path.join(projectRoot, '.data');
 const dbFilename = path.join(dataDir, 'temporal.db');
-
-/** Provider key -> port of its simulator. Each gives <P>_URL, <P>_TOKEN and <P>_SIMULATOR_PORT. */
-export const providerSimulatorPorts = {
-  oks: 4101,
-  qtickets: 4102,
-  hotels24: 4103,
-  chrono: 4104,
-  brusnika: 4105,
-} as const satisfies Record<string, number>;
-
-export type ProviderKey = keyof typeof providerSimulatorPorts;
 
 /** The environment of the children: defaults for the dev setup under whatever is already set. */
 export function devEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -54,8 +48,11 @@ export function devEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
     PORT: '3000',
     API_TOKENS: 'dev-app-token:demo-app:app,dev-approver-token:approver:approver',
     LOG_LEVEL: 'info',
+    HOST: BIND_HOST,
+    SIMULATORS_HOST: BIND_HOST,
   };
-  for (const [provider, port] of Object.entries(providerSimulatorPorts)) {
+  for (const provider of PROVIDERS) {
+    const { port } = providerDefinitions[provider].simulator;
     const P = provider.toUpperCase();
     defaults[`${P}_URL`] = `http://${HOST}:${port}`;
     defaults[`${P}_TOKEN`] = `dev-${provider}-token`;
@@ -75,7 +72,7 @@ interface ChildSpec {
 
 /** Started in this order, stopped in the reverse one (in-flight activities still reach the simulators). */
 const childSpecs: ChildSpec[] = [
-  { name: 'simulators', entry: 'simulators/main.ts' },
+  { name: 'simulators', entry: 'scripts/simulators.ts' },
   { name: 'worker', entry: 'worker/main.ts' },
   { name: 'api', entry: 'api/main.ts' },
 ];
@@ -241,7 +238,7 @@ async function checkPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
     throw new Error(`port ${TEMPORAL_PORT} (Temporal gRPC) is taken by another program; free it and try again.`);
   }
   const wanted: [number, string][] = [[TEMPORAL_UI_PORT, 'Temporal UI']];
-  for (const provider of Object.keys(providerSimulatorPorts)) {
+  for (const provider of PROVIDERS) {
     const port = Number(env[`${provider.toUpperCase()}_SIMULATOR_PORT`]);
     if (Number.isInteger(port) && port > 0) wanted.push([port, `${provider} simulator`]);
   }
@@ -306,7 +303,7 @@ class DevRunner {
       const testEnv: TestWorkflowEnvironment = await Env.createLocal({
         server: {
           dbFilename,
-          ip: HOST,
+          ip: BIND_HOST,
           port: TEMPORAL_PORT,
           ui: true,
           uiPort: TEMPORAL_UI_PORT,
@@ -317,7 +314,7 @@ class DevRunner {
       return;
     }
 
-    const args = ['server', 'start-dev', '--db-filename', dbFilename, '--ip', HOST, '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT)];
+    const args = ['server', 'start-dev', '--db-filename', dbFilename, '--ip', BIND_HOST, '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT)];
     for (const attribute of bookingSearchAttributeCliArgs) args.push('--search-attribute', attribute);
     say(`starting the Temporal dev server (state in ${path.relative(projectRoot, dbFilename)})`);
     let exited: string | undefined;
@@ -343,7 +340,7 @@ class DevRunner {
   private async waitUntilReady(): Promise<void> {
     const apiPort = this.env.PORT ?? '3000';
     const health = `http://${HOST}:${apiPort}/health`;
-    const simulatorPorts = Object.keys(providerSimulatorPorts).map((p) => Number(this.env[`${p.toUpperCase()}_SIMULATOR_PORT`]));
+    const simulatorPorts = PROVIDERS.map((p) => Number(this.env[`${p.toUpperCase()}_SIMULATOR_PORT`]));
     const started = Date.now();
     let hinted = false;
     const env = this.env;
@@ -382,7 +379,7 @@ class DevRunner {
       `  Temporal CLI     npm run temporal:cli -- workflow list`,
       '',
       '  Simulators:',
-      ...Object.keys(providerSimulatorPorts).map((p) => {
+      ...PROVIDERS.map((p) => {
         const P = p.toUpperCase();
         return `    ${p.padEnd(10)} ${env[`${P}_URL`]}   token ${env[`${P}_TOKEN`]}`;
       }),

@@ -1,13 +1,13 @@
 /** The OpenAPI document covers every provider: requests, answers and their own routes. */
 import { openApiDocument } from '../api/openapi';
-import { providerBindingsFrom } from '../api/providers';
+import { apiBindingsFrom } from '../config/providers';
 
 const env: Record<string, string> = {};
 for (const p of ['QTICKETS', 'CHRONO', 'BRUSNIKA']) {
   env[`${p}_URL`] = 'http://127.0.0.1:9';
   env[`${p}_TOKEN`] = 'token';
 }
-const bindings = providerBindingsFrom(env);
+const bindings = apiBindingsFrom(env);
 const doc = openApiDocument(bindings);
 const paths = Object.keys(doc.paths ?? {});
 

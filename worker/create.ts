@@ -2,14 +2,14 @@
 import { NativeConnection, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
 import { temporalLoggerFrom } from './logging';
 import type { Logger } from 'pino';
-import { createActivities, type ActivityDeps } from '../activities';
+import { type ProviderEndpoints, activitiesFor } from '../config/providers';
 
 export interface BookingWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   logger: Logger;
-  providers: ActivityDeps['providers'];
+  providers: ProviderEndpoints;
   /** A prebuilt bundle (tests build one for the whole run); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long running activities get to finish on shutdown. */
@@ -26,7 +26,7 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle,
-    activities: createActivities({ logger: options.logger, providers: options.providers }),
+    activities: activitiesFor(options.providers, options.logger),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
   });
 }

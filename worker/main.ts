@@ -6,8 +6,8 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { z } from 'zod';
-import { ConfigError, LogConfig, TemporalConfig, parse, providerEndpointsFrom } from '../config/env';
-import { IMPLEMENTED_PROVIDERS } from '../activities';
+import { ConfigError, LogConfig, TemporalConfig, parse } from '../config/env';
+import { workerEndpointsFrom } from '../config/providers';
 import { createBookingWorker } from './create';
 import { temporalLoggerFrom } from './logging';
 
@@ -19,7 +19,7 @@ const WorkerConfig = TemporalConfig.extend(LogConfig.shape).extend({
 async function main(): Promise<void> {
   const config = parse(WorkerConfig, process.env);
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'worker' } });
-  const endpoints = providerEndpointsFrom(process.env, IMPLEMENTED_PROVIDERS);
+  const endpoints = workerEndpointsFrom(process.env);
 
   Runtime.install({
     logger: temporalLoggerFrom(logger),

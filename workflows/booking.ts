@@ -94,9 +94,7 @@ export interface BookingStart<Request, Timing> {
   timing?: Partial<Timing>;
 }
 
-export const workflowIdFor = (bookingId: string): string => `booking-${bookingId}`;
-export const bookingIdFromWorkflowId = (workflowId: string): string | undefined =>
-  workflowId.startsWith('booking-') ? workflowId.slice('booking-'.length) : undefined;
+export { workflowIdFor, bookingIdFromWorkflowId } from '../common/workflow-id';
 
 /** Why a cancel came, recorded in the timeline. */
 export interface CancelRequest {

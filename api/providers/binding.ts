@@ -37,6 +37,9 @@ export interface ProviderBinding {
   routes?: ProviderRoutes[];
 }
 
+/** The providers the API serves, by key. */
+export type ProviderBindings = Partial<Record<Provider, ProviderBinding>>;
+
 export const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<CancelRequest>;
 
 export const cancelAction: ActionBinding = {

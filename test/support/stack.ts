@@ -11,8 +11,8 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import type { Caller } from '../../api/auth';
-import type { ProviderBindings } from '../../api/providers';
-import type { ActivityDeps } from '../../activities';
+import type { ProviderBindings } from '../../api/providers/binding';
+import type { ProviderEndpoints } from '../../config/providers';
 import { createBookingWorker } from '../../worker/create';
 
 export const APP_TOKEN = 'test-app-token';
@@ -27,7 +27,7 @@ export const TOKENS = new Map<string, Caller>([
 let runtimeInstalled = false;
 
 export interface StackOptions {
-  providers: ActivityDeps['providers'];
+  providers: ProviderEndpoints;
   bindings: ProviderBindings;
   settleWaitMs?: number;
 }
