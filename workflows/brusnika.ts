@@ -2,40 +2,27 @@
  * A premise or a visit booked in Brusnika's CRM for an agent's client.
  *
  * Premise: check the premise is free, find the client by phone or create it
- * (under the agent, after the agency), create the booking, and wait for the
- * CRM's decision: `success` -> confirmed, `fail` -> failed with the CRM's reason.
- * A confirmed booking stays cancellable here for `bookedWatchMs`, then is handed
+ * (under the agent, after the agency), book the premise, and wait for the CRM's
+ * decision: `success` -> confirmed, `fail` -> failed with the CRM's reason. A
+ * confirmed booking stays cancellable here for `bookedWatchMs`, then is handed
  * over to the deal in the CRM (completed).
  *
  * Visit: find or create the client, book the free time slot, create the visit on
- * it, and wait for the manager's answer; a confirmed visit stays cancellable
- * until it starts. Cancelling the visit frees its slot in the CRM.
+ * it, and wait for the manager's answer; a confirmed visit stays cancellable until
+ * it starts. Cancelling the visit frees its slot in the CRM.
  *
- * Brusnika cannot delete a client: one created by this booking and left without
- * it is reported in the view (result.left_behind and attention), never removed.
- * Brusnika has no idempotency key and no list of bookings or visits: when a
- * create got no answer and its retry is refused while the CRM shows the first
- * went through, the booking waits for an operator to attach the record's id
- * (`attach`) or cancel, until `operatorDeadlineMs`.
+ * The CRM booking and the visit are holds: each release is registered before its
+ * create, from the client and the premise (or slot), and finds the record whether
+ * or not the create was answered. Brusnika cannot delete a client: one created by
+ * this booking and left without it is reported (result.left_behind, attention).
  */
-import {
-  ActivityFailure,
-  CancellationScope,
-  allHandlersFinished,
-  condition,
-  defineSignal,
-  defineUpdate,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { BrusnikaActivities, ClientFacts, CreateOutcome, Unconfirmed } from '../activities/brusnika/activities';
+import { CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
+import type { BrusnikaActivities, ClientFacts, Polling } from '../activities/brusnika/activities';
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
-import { handleAnswer, handleCancel } from './answers';
-import { type BookingStart, type BookingView, type Waiting, statusQuery } from './booking';
-import { BookingRecord } from './booking-record';
+import { needsOperator, released } from '../common/release';
+import type { BookingStart, BookingView } from './booking';
+import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
-import { CompensationStack } from './compensations';
-import { describeFailure, failureOfSteps } from './failures';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -50,10 +37,10 @@ export interface BrusnikaTiming {
   decisionDeadlineMs: number;
   /** How long a confirmed premise booking stays cancellable here before the CRM's deal takes over. */
   bookedWatchMs: number;
-  /** How long a create the CRM may or may not have made waits for an operator to attach it. */
-  operatorDeadlineMs: number;
   /** After this long a failing release flags the booking for an operator (and goes on retrying). */
   releaseEscalationMs: number;
+  /** No longer used: a create that went unanswered is looked up, not attached by an operator. Accepted so older callers still start. */
+  operatorDeadlineMs?: number;
 }
 
 export const defaultBrusnikaTiming: BrusnikaTiming = {
@@ -62,25 +49,23 @@ export const defaultBrusnikaTiming: BrusnikaTiming = {
   callDeadlineMs: 30 * MINUTE_MS,
   decisionDeadlineMs: DAY_MS,
   bookedWatchMs: 7 * DAY_MS,
-  operatorDeadlineMs: DAY_MS,
   releaseEscalationMs: 10 * MINUTE_MS,
 };
 
 export type BrusnikaBookingStart = BookingStart<BrusnikaBookingRequest, BrusnikaTiming>;
 
-/** An operator found the booking or visit in the CRM: its id there. */
+/** An id in the CRM an operator attached to a booking whose create went unanswered (retired: such a record is now looked up). */
 export interface AttachRecord {
   id: number;
 }
-export const attachSignal = defineSignal<[AttachRecord]>('attach');
-export const attachUpdate = defineUpdate<BookingView, [AttachRecord]>('attachBrusnikaRecord');
+/** Kept so that the API and the Temporal UI answer it with the reason it is not possible now. */
+export const attach = defineAnswer<[AttachRecord]>('attach', 'attachBrusnikaRecord');
 
-type Ending = 'completed' | 'failed' | 'cancelled' | 'expired';
-type Decision<T> = { kind: 'decided'; record: T } | { kind: 'cancel' } | { kind: 'deadline' };
+/** A premise's `purchase_option` as a list says every way it can be bought; one value does not say it is the only one. */
+const optionsOffered = (option: unknown): readonly string[] | undefined => (Array.isArray(option) ? (option as string[]) : undefined);
 
 export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<BookingView> {
   const timing: BrusnikaTiming = { ...defaultBrusnikaTiming, ...input.timing };
-  const booking = new BookingRecord(input.bookingId, 'brusnika', input.client);
   const crm = proxyActivities<BrusnikaActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
   const crmPoller = proxyActivities<BrusnikaActivities>({
     ...PROVIDER_CALL,
@@ -89,99 +74,63 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     // A poller that stops heartbeating (its worker died) is replaced.
     heartbeatTimeout: timing.pollMaxMs + 30_000,
   });
-  const releases = new CompensationStack(booking, {
-    activities: proxyActivities<BrusnikaActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
-    pauseBetweenRoundsMs: timing.pollMaxMs,
+  const b = openBooking(input, {
+    provider: 'brusnika',
+    answers: [takes(attach)],
+    releases: proxyActivities<BrusnikaActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    releasePauseMs: timing.pollMaxMs,
+    answeredAtOnceBefore: [cancel, attach],
   });
-  const polling = { initialMs: timing.pollInitialMs, maxMs: timing.pollMaxMs };
+  const polling: Polling = { initialMs: timing.pollInitialMs, maxMs: timing.pollMaxMs };
   const request = input.request;
-
-  let attachRequest: AttachRecord | undefined;
-  /** A client this booking created: reported if the booking ends without holding anything for it. */
-  let createdClientId: number | undefined;
-  /** Set while a record may exist at the CRM unknown to us: the alarm about it outranks the client report. */
-  let outcomeUnknown = false;
   let result: Record<string, unknown> = { kind: request.kind };
-
-  const cancelRequested = (): boolean => cancel.requested !== undefined;
   const addResult = (part: Record<string, unknown>): void => {
     result = { ...result, ...part };
-    booking.setResult(result);
+    b.record.setResult(result);
   };
-  const providerWait = (what: string): Waiting => ({ on: 'provider', actions: ['cancel'], deadline: null, atDeadline: what });
-  const inMs = (ms: number): string => new Date(Date.now() + ms).toISOString();
+  /** A client this booking created: reported if the booking ends without it. */
+  let createdClientId: number | undefined;
 
-  // Answers: cancel (shared) and attach (an operator's, only while a create is unconfirmed).
-  setHandler(statusQuery, () => booking.view);
-  const cancel = handleCancel(booking);
-  handleAnswer(booking, {
-    name: 'attach',
-    signal: attachSignal,
-    update: attachUpdate,
-    refuse: (attach: AttachRecord | undefined) => {
-      if (!booking.stage.endsWith('_unconfirmed') || booking.isTerminal || cancel.requested) {
-        return `only a booking whose create went unanswered takes an attached id; the booking is ${booking.status} (${booking.stage})`;
-      }
-      if (attachRequest) return `id ${attachRequest.id} is being checked already`;
-      if (!attach || !Number.isInteger(attach.id) || attach.id <= 0) return 'attach needs {"id": <the id in the CRM>}';
-      return undefined;
-    },
-    take: (attach: AttachRecord) => {
-      attachRequest = attach;
-    },
-  });
-
-  // Endings.
-  const end = (status: Ending, stage: string, note: string): void => {
-    booking.moveTo(status, stage, note);
-    if (status !== 'completed' && createdClientId !== undefined && !outcomeUnknown) {
-      const note = `client ${createdClientId} was created in Brusnika for this booking and is left without it; Brusnika cannot delete a client, so it stays there (keep it or close it in the CRM)`;
-      addResult({ left_behind: [{ client_id: createdClientId, note }] });
-      booking.flag(note);
-    }
-  };
   const refuse = (code: string, message: string, stage: string): void => {
-    booking.setError({ code, message });
-    end('failed', stage, message);
+    b.record.setError({ code, message });
+    b.end('failed', stage, message);
   };
-  const releaseAndEnd = async (status: 'cancelled' | 'expired', note: string): Promise<void> => {
-    booking.moveTo(booking.status, 'releasing', 'releasing what is held at the CRM', providerWait('retried until it succeeds'));
-    await releases.unwind();
-    end(status, status, note);
-  };
+  /** The CRM decided `fail`: the record holds nothing any more (the seed's own status says so). */
   const crmRefused = (record: Booking | Visit, what: string): void => {
     const reason = record.reason ?? `the CRM refused the ${what} without a reason`;
-    booking.setError({ code: 'provider_refused', message: reason, providerDetails: record });
-    end('failed', 'crm_refused', `the CRM refused ${what} ${record.id}: ${reason}`);
+    b.record.setError({ code: 'provider_refused', message: reason, providerDetails: record });
+    b.end('failed', 'crm_refused', `the CRM refused ${what} ${record.id}: ${reason}`);
   };
 
-  // Steps both kinds share.
+  /** The client with this phone, or created under the agent (after the agency, found by INN or created). */
   async function agentsClient(agentId: number, details: BrusnikaBookingRequest['client'], agency: BrusnikaBookingRequest['agency']): Promise<ClientFacts> {
-    booking.moveTo('processing', 'client', 'finding the client by phone', providerWait('the booking fails if the CRM stays unreachable'));
-    if (agency) {
-      const found = await CancellationScope.nonCancellable(() => crm.ensureBrusnikaAgency(agency));
-      booking.addReferences({ agency_id: found.agency_id });
-      addResult({ agency: found });
-      booking.note(found.created ? `agency ${found.agency_id} created` : `agency ${found.agency_id} found by INN`);
-    }
-    const client = (await crm.findBrusnikaClient(details.phone_number)) ?? (await CancellationScope.nonCancellable(() => crm.createBrusnikaClient(agentId, details)));
-    if (client.created) createdClientId = client.client_id;
-    booking.addReferences({ client_id: client.client_id });
-    addResult({ client: client });
-    booking.note(
+    const client = await b.step({ stage: 'client', note: 'finding the client by phone' }, async () => {
+      if (agency) {
+        const found = await CancellationScope.nonCancellable(() => crm.ensureBrusnikaAgency(agency));
+        b.record.addReferences({ agency_id: found.agency_id });
+        addResult({ agency: found });
+        b.record.note(found.created ? `agency ${found.agency_id} created` : `agency ${found.agency_id} found by INN`);
+      }
+      const facts = (await crm.findBrusnikaClient(details.phone_number)) ?? (await CancellationScope.nonCancellable(() => crm.createBrusnikaClient(agentId, details)));
+      if (facts.created) createdClientId = facts.client_id;
+      return facts;
+    });
+    b.record.addReferences({ client_id: client.client_id });
+    addResult({ client });
+    b.record.note(
       client.created
         ? `client ${client.client_id} created under agent ${agentId}`
-        : `client ${client.client_id} found by phone (agent ${client.agent_id}, ${client.fixing_type})`,
+        : `client ${client.client_id} found by phone (agent ${client.agent_id ?? '?'}, ${client.fixing_type ?? 'fixing unknown'})`,
     );
     return client;
   }
 
-  /** Waits for the CRM to decide an open record; a cancel or the deadline stops the wait. */
-  async function crmDecision<T>(what: string, id: number, poll: () => Promise<T>): Promise<Decision<T>> {
-    booking.moveTo('processing', `${what}_open`, `the CRM is deciding ${what} ${id}`, {
-      on: 'provider',
-      actions: ['cancel'],
-      deadline: inMs(timing.decisionDeadlineMs),
+  /** Waits for the CRM to decide an open record: the decided record, or undefined at the deadline; a cancel is carried out. */
+  async function crmDecision<T>(what: 'booking' | 'visit', id: number, poll: () => Promise<T>): Promise<T | undefined> {
+    b.progress({
+      stage: `${what}_open`,
+      note: `the CRM is deciding ${what} ${id}`,
+      deadline: new Date(Date.now() + timing.decisionDeadlineMs).toISOString(),
       atDeadline: `the ${what} is cancelled at the CRM and the booking expires`,
     });
     let decided: T | undefined;
@@ -191,192 +140,126 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
       (record) => void (decided = record),
       (err: unknown) => void (failure = err),
     );
-    const stopped = await condition(() => decided !== undefined || failure !== undefined || cancelRequested(), timing.decisionDeadlineMs);
-    if (decided !== undefined) return { kind: 'decided', record: decided };
+    await condition(() => decided !== undefined || failure !== undefined || b.cancelRequested !== undefined, timing.decisionDeadlineMs);
+    if (decided !== undefined) return decided;
     if (failure !== undefined) throw failure;
     scope.cancel();
     await watching;
-    return stopped ? { kind: 'cancel' } : { kind: 'deadline' };
+    if (b.cancelRequested) b.cancelNow(b.cancelRequested);
+    return undefined;
   }
 
-  /**
-   * The CRM may hold a record we cannot find: an operator looks it up in the CRM
-   * and attaches its id (checked against this booking), or cancels, until the deadline.
-   */
-  async function attachedByOperator<T extends Booking | Visit>(
-    what: 'booking' | 'visit',
-    unconfirmed: Unconfirmed,
-    read: (id: number) => Promise<T>,
-    belongs: (record: T) => boolean,
-  ): Promise<T | undefined> {
-    outcomeUnknown = true;
-    const deadlineAt = Date.now() + timing.operatorDeadlineMs;
-    booking.flag(
-      `the CRM did not answer the ${what} request and refused its retry ("${unconfirmed.refusal}"), yet ${unconfirmed.evidence}: the first request most likely created the ${what}. Brusnika has no list of ${what}s: find its id in the CRM and attach it, or cancel`,
-    );
-    booking.moveTo('awaiting_approval', `${what}_unconfirmed`, `waiting for an operator to attach the ${what}`, {
-      on: 'approver',
-      actions: ['attach', 'cancel'],
-      deadline: new Date(deadlineAt).toISOString(),
-      atDeadline: `the booking fails; the ${what} that may exist in the CRM stays flagged`,
-    });
-    for (;;) {
-      const remaining = deadlineAt - Date.now();
-      const answered = remaining > 0 && (await condition(() => attachRequest !== undefined || cancelRequested(), remaining));
-      if (cancelRequested()) {
-        end('cancelled', 'cancelled', `cancelled; nothing known to us is held, but the ${what} that may exist in the CRM stays flagged`);
-        return undefined;
-      }
-      if (!answered || !attachRequest) {
-        booking.setError({ code: 'provider_outcome_unknown', message: `the CRM may have created the ${what}, and no operator attached it in time: ${unconfirmed.evidence}` });
-        end('failed', `${what}_unconfirmed`, `no operator attached the ${what} in time`);
-        return undefined;
-      }
-      const { id } = attachRequest;
-      try {
-        const record = await read(id);
-        if (belongs(record)) {
-          outcomeUnknown = false;
-          booking.flag(null);
-          booking.note(`an operator attached ${what} ${id}`);
-          return record;
-        }
-        booking.note(`attach ignored: ${what} ${id} is not this booking's (another client, premise or time)`);
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
-        booking.note(`attach ignored: ${what} ${id} could not be read: ${describeFailure(err).message}`);
-      }
-      attachRequest = undefined;
-    }
-  }
-
-  const created = async <T extends Booking | Visit>(
-    what: 'booking' | 'visit',
-    outcome: CreateOutcome<T>,
-    read: (id: number) => Promise<T>,
-    belongs: (record: T) => boolean,
-  ): Promise<T | undefined> => (outcome.outcome === 'created' ? outcome.record : attachedByOperator(what, outcome, read, belongs));
-
-  // The two kinds, step by step.
   async function bookPremise(premiseRequest: PremiseBookingRequest): Promise<void> {
     const { premise_id: premiseId, agent_id: agentId, purchase_option: purchaseOption } = premiseRequest;
-    booking.moveTo('processing', 'premise_check', `checking premise ${premiseId} is free`, providerWait('the booking fails if the CRM stays unreachable'));
-    const premise = await crm.findBrusnikaPremise(premiseId);
+    const premise = await b.step({ stage: 'premise_check', note: `checking premise ${premiseId} is free` }, () => crm.findBrusnikaPremise(premiseId));
     if (!premise) return refuse('premise_not_found', `premise ${premiseId} is not in Brusnika's list of premises`, 'premise_check');
-    booking.addReferences({ premise_id: premiseId });
-    const { id, building_id, section_id, type, rooms, size, floor, price, is_booked, is_sold } = premise;
-    addResult({ premise: { id, building_id, section_id, type, rooms, size, floor, price, is_booked, is_sold } });
+    b.record.addReferences({ premise_id: premiseId });
+    addResult({ premise });
     // Checked before the client is made, so a premise that is not free leaves nothing behind.
-    const taken = is_sold ? 'sold (is_sold)' : is_booked ? 'booked (is_booked)' : undefined;
+    const taken = premise.is_sold ? 'sold (is_sold)' : premise.is_booked ? 'booked (is_booked)' : undefined;
     if (taken) return refuse('premise_not_free', `premise ${premiseId} is not free: it is already ${taken}`, 'premise_check');
-    if (!premise.purchase_option.includes(purchaseOption)) {
-      return refuse(
-        'purchase_option_not_available',
-        `premise ${premiseId} cannot be bought by ${purchaseOption}; it offers: ${premise.purchase_option.join(', ')}`,
-        'premise_check',
-      );
+    const offered = optionsOffered(premise.purchase_option);
+    if (offered && !offered.includes(purchaseOption)) {
+      return refuse('purchase_option_not_available', `premise ${premiseId} cannot be bought by ${purchaseOption}; it offers: ${offered.join(', ')}`, 'premise_check');
     }
-    if (cancelRequested()) return end('cancelled', 'cancelled', 'cancelled before anything was held');
 
     const client = await agentsClient(agentId, premiseRequest.client, premiseRequest.agency);
-    if (cancelRequested()) return end('cancelled', 'cancelled', 'cancelled before the premise was booked');
-
-    booking.moveTo('processing', 'booking_requested', `asking the CRM to book premise ${premiseId}`, providerWait('the booking fails if the CRM stays unreachable'));
-    const outcome = await CancellationScope.nonCancellable(() =>
-      crm.createBrusnikaBooking({
-        premise_id: premiseId,
-        client_id: client.client_id,
-        agent_id: agentId,
-        purchase_option: purchaseOption,
-        date: premiseRequest.date,
-        time: premiseRequest.time,
-      }),
+    const key = { client_id: client.client_id, premise_id: premiseId, agent_id: agentId };
+    const { record } = await b.hold(
+      (made) => (made ? `cancel booking ${made.record.id}` : `the booking of premise ${premiseId} for client ${client.client_id}`),
+      () => {
+        b.progress({ stage: 'booking_requested', note: `asking the CRM to book premise ${premiseId}` });
+        return crm.createBrusnikaBooking({ ...key, purchase_option: purchaseOption, date: premiseRequest.date, time: premiseRequest.time });
+      },
+      (releases, made) => (made ? releases.cancelBrusnikaBooking(made.record.id) : releases.releaseBrusnikaBooking(key)),
     );
-    const record = await created('booking', outcome, (bookingId) => crm.readBrusnikaBooking(bookingId), (b) => b.premise_id === premiseId && b.client_id === client.client_id);
-    if (!record) return;
-    booking.addReferences({ booking_id: record.id });
+    b.record.addReferences({ booking_id: record.id });
     addResult({ booking: record });
-    releases.push(`cancel booking ${record.id}`, (activities) => activities.cancelBrusnikaBooking(record.id));
 
-    const decision: Decision<Booking> =
-      record.status === 'open' ? await crmDecision('booking', record.id, () => crmPoller.awaitBrusnikaBookingDecision(record.id, polling)) : { kind: 'decided', record };
-    if (decision.kind === 'cancel') return releaseAndEnd('cancelled', 'cancelled while the CRM was deciding; the booking was cancelled at the CRM');
-    if (decision.kind === 'deadline') return releaseAndEnd('expired', 'the CRM did not decide in time; the booking was cancelled at the CRM');
-    addResult({ booking: decision.record });
-    if (decision.record.status === 'fail') return crmRefused(decision.record, 'booking');
+    const decided = record.status === 'open' ? await crmDecision('booking', record.id, () => crmPoller.awaitBrusnikaBookingDecision(record.id, polling)) : record;
+    if (!decided) return b.releaseAndEnd('expired', 'expired', 'the CRM did not decide in time; the booking was cancelled at the CRM');
+    addResult({ booking: decided });
+    if (decided.status === 'fail') return crmRefused(decided, 'booking');
 
-    const watchEnd = inMs(timing.bookedWatchMs);
-    booking.moveTo('confirmed', 'booked', `the CRM booked premise ${premiseId} (booking ${record.id})`, {
+    const answer = await b.waitFor({
+      status: 'confirmed',
+      stage: 'booked',
+      note: `the CRM booked premise ${premiseId} (booking ${record.id})`,
       on: 'client',
-      actions: ['cancel'],
-      deadline: watchEnd,
+      answers: [cancel],
+      until: Date.now() + timing.bookedWatchMs,
       atDeadline: 'the booking is handed over to the deal in the CRM and completes; after that it is cancelled in the CRM',
     });
-    if (await condition(cancelRequested, timing.bookedWatchMs)) {
-      return releaseAndEnd('cancelled', 'cancelled; the booking was cancelled at the CRM and the premise is free again');
-    }
+    if (isAnswer(answer, cancel)) b.cancelNow(answer.args[0]);
     const last = await crm.readBrusnikaBooking(record.id);
     addResult({ booking: last });
     if (last.status === 'fail') return crmRefused(last, 'booking');
-    end('completed', 'handed_over', 'the premise stays booked for the client; the deal goes on in the CRM');
+    b.end('completed', 'handed_over', 'the premise stays booked for the client; the deal goes on in the CRM');
   }
 
   async function bookVisit(visitRequest: VisitBookingRequest): Promise<void> {
     const { agent_id: agentId, time_slot_id: slotId } = visitRequest;
     const client = await agentsClient(agentId, visitRequest.client, visitRequest.agency);
-    if (cancelRequested()) return end('cancelled', 'cancelled', 'cancelled before the time slot was booked');
-
-    booking.moveTo('processing', 'time_slot_booking', `booking time slot ${slotId}`, providerWait('the booking fails if the CRM stays unreachable'));
-    const slot = await CancellationScope.nonCancellable(() => crm.bookBrusnikaTimeSlot(slotId, { agent_id: agentId, client_id: client.client_id }));
-    booking.addReferences({ time_slot_id: slot.id, project_id: slot.project_id });
+    // Cancelling its visit frees a slot at once; a slot held without one is freed by the CRM at its reserved_until.
+    let freedWithVisit = false;
+    const slot = await b.hold(
+      `time slot ${slotId}`,
+      () => {
+        b.progress({ stage: 'time_slot_booking', note: `booking time slot ${slotId}` });
+        return crm.bookBrusnikaTimeSlot(slotId, { agent_id: agentId, client_id: client.client_id });
+      },
+      (releases, held) =>
+        freedWithVisit ? Promise.resolve(released(`time slot ${slotId} was freed with its visit`)) : releases.releaseBrusnikaTimeSlot(slotId, held?.reserved_until ?? null),
+    );
+    b.record.addReferences({ time_slot_id: slot.id, project_id: slot.project_id });
     addResult({ time_slot: slot });
-    // No release method for a slot without a visit: the CRM frees it at reserved_until.
-    booking.note(`time slot ${slot.id} (${slot.date} ${slot.time}) held until ${slot.reserved_until ?? 'the CRM frees it'}`);
-    if (cancelRequested()) return end('cancelled', 'cancelled', 'cancelled before the visit was requested; the CRM frees the time slot at its reserved_until');
+    b.record.note(`time slot ${slot.id} (${slot.date} ${slot.time}) held until ${slot.reserved_until ?? 'the CRM frees it'}`);
 
-    booking.moveTo('processing', 'visit_requested', `asking the CRM for a visit at ${slot.date} ${slot.time}`, providerWait('the booking fails if the CRM stays unreachable'));
-    const outcome = await CancellationScope.nonCancellable(() =>
-      crm.createBrusnikaVisit({ project_id: slot.project_id, agent_id: agentId, client_id: client.client_id, date: slot.date, time: slot.time }, slot.id),
+    const key = { client_id: client.client_id, agent_id: agentId, slot: { id: slot.id, project_id: slot.project_id, date: slot.date, time: slot.time } };
+    const { record } = await b.hold(
+      (made) => (made ? `cancel visit ${made.record.id} (frees time slot ${slot.id})` : `the visit of client ${client.client_id} on time slot ${slot.id}`),
+      () => {
+        b.progress({ stage: 'visit_requested', note: `asking the CRM for a visit at ${slot.date} ${slot.time}` });
+        return crm.createBrusnikaVisit({ project_id: slot.project_id, agent_id: agentId, client_id: client.client_id, date: slot.date, time: slot.time }, slot.id);
+      },
+      async (releases, made) => {
+        if (!made) return releases.releaseBrusnikaVisit(key);
+        const outcome = await releases.cancelBrusnikaVisit(made.record.id);
+        freedWithVisit = !needsOperator(outcome);
+        return outcome;
+      },
     );
-    const record = await created(
-      'visit',
-      outcome,
-      (visitId) => crm.readBrusnikaVisit(visitId),
-      (v) => v.client_id === client.client_id && v.project_id === slot.project_id && v.date === slot.date && v.time === slot.time,
-    );
-    if (!record) return;
-    booking.addReferences({ visit_id: record.id });
+    b.record.addReferences({ visit_id: record.id });
     addResult({ visit: record });
-    releases.push(`cancel visit ${record.id} (frees time slot ${slot.id})`, (activities) => activities.cancelBrusnikaVisit(record.id));
 
-    const decision: Decision<Visit> =
-      record.status === 'open' ? await crmDecision('visit', record.id, () => crmPoller.awaitBrusnikaVisitDecision(record.id, polling)) : { kind: 'decided', record };
-    if (decision.kind === 'cancel') return releaseAndEnd('cancelled', 'cancelled while the CRM was deciding; the visit was cancelled and its time slot freed');
-    if (decision.kind === 'deadline') return releaseAndEnd('expired', 'the CRM did not answer the visit request in time; it was cancelled and its time slot freed');
-    addResult({ visit: decision.record });
-    if (decision.record.status === 'fail') return crmRefused(decision.record, 'visit');
+    const decided = record.status === 'open' ? await crmDecision('visit', record.id, () => crmPoller.awaitBrusnikaVisitDecision(record.id, polling)) : record;
+    if (!decided) return b.releaseAndEnd('expired', 'expired', 'the CRM did not answer the visit request in time; it was cancelled and its time slot freed');
+    addResult({ visit: decided });
+    if (decided.status === 'fail') return crmRefused(decided, 'visit');
 
-    booking.moveTo('confirmed', 'visit_confirmed', `the CRM confirmed visit ${record.id} at ${slot.date} ${slot.time}`, {
-      on: 'client',
-      actions: ['cancel'],
-      deadline: slot.startsAt,
-      atDeadline: 'the visit takes place and the booking completes',
-    });
-    const untilVisit = Date.parse(slot.startsAt) - Date.now();
-    if (untilVisit > 0 && (await condition(cancelRequested, untilVisit))) {
-      return releaseAndEnd('cancelled', 'cancelled; the visit was cancelled and its time slot freed');
+    const confirmed = { status: 'confirmed', stage: 'visit_confirmed', note: `the CRM confirmed visit ${record.id} at ${slot.date} ${slot.time}` } as const;
+    if (Date.parse(slot.startsAt) > Date.now()) {
+      const answer = await b.waitFor({ ...confirmed, on: 'client', answers: [cancel], until: Date.parse(slot.startsAt), atDeadline: 'the visit takes place and the booking completes' });
+      if (isAnswer(answer, cancel)) b.cancelNow(answer.args[0]);
+    } else {
+      b.progress({ ...confirmed, cancellable: false });
     }
-    end('completed', 'visit_due', 'the visit time has come');
+    b.end('completed', 'visit_due', 'the visit time has come');
   }
+
+  /** Brusnika cannot delete a client: one created for this booking and left without it is reported, never removed. */
+  const reportLeftBehind = (): void => {
+    if (!b.record.isTerminal || b.status === 'completed' || createdClientId === undefined) return;
+    const note = `client ${createdClientId} was created in Brusnika for this booking and is left without it; Brusnika cannot delete a client, so it stays there (keep it or close it in the CRM)`;
+    addResult({ left_behind: [{ client_id: createdClientId, note }] });
+    const attention = b.record.view.attention;
+    b.record.flag(attention ? `${attention}; also: ${note}` : note);
+  };
 
   try {
-    if (request.kind === 'premise') await bookPremise(request);
-    else await bookVisit(request);
-  } catch (err) {
-    const error = await failureOfSteps(err, booking, () => releaseAndEnd('cancelled', 'cancelled by an operator; what was held is released'));
-    await releases.unwind();
-    end('failed', booking.stage, `failed: ${error.message}`);
+    await b.run(() => (request.kind === 'premise' ? bookPremise(request) : bookVisit(request)));
+  } finally {
+    reportLeftBehind();
   }
-  await condition(allHandlersFinished);
-  return booking.view;
+  return b.record.view;
 }

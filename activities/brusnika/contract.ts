@@ -1,27 +1,45 @@
 /**
- * The Kontur–Brusnika integration (../shared/seeds/kontur-brusnika-integration.md)
- * as zod schemas of its wire format, and the booking request the orchestrator
- * accepts for it. Field names and enums keep the seed's spelling (`mortage`,
- * `actived_date`, `feature`).
+ * The Kontur–Brusnika integration as zod schemas of its wire format, and the
+ * booking request the orchestrator accepts for it. Field names and enums keep
+ * the seed's spelling (`mortage`, `actived_date`, `feature`).
+ *
+ * Answers are read tolerantly: a schema requires only what the seed promises
+ * AND a step uses; every other field is optional and kept (passed through to
+ * the view and the catalogue). Where the seed leaves a shape vague it is read
+ * both ways: a premise's `feature` (typed `enum`) and `purchase_option` (type
+ * left blank) come as one value or as a list; a field the seed does not list
+ * (`section_id`, `reason`, `city_id`, `project_id`...) may be missing.
  *
  * The seed names entities, fields and methods but no paths. Where it is silent
- * the project assumes (DESIGN.md, and the simulator follows):
+ * the project assumes (and the simulator follows):
  * - REST over JSON with Bearer auth: `GET /cities|/projects|/buildings|/sections|/premises|/leads|/time-slots`,
  *   `GET /agencies/search`, `POST /agencies`, `GET /clients/search`, `POST /clients`,
  *   `POST /bookings`, `GET /bookings/{id}`, `POST /bookings/{id}/cancel`,
  *   `POST /visits`, `GET /visits/{id}`, `POST /visits/{id}/cancel`, `POST /time-slots/{id}/book`;
- * - lists answer `{data: [...], meta: {page, per_page, total}}` (per_page at most 100),
- *   one entity `{data: {...}}`, errors `{error: {code, message}}` with the CRM's message;
+ * - bookings and visits are listed by their own fields, like every entity the seed
+ *   lists: `GET /bookings?client_id=&premise_id=` and `GET /visits?client_id=&project_id=`.
+ *   This is how a booking finds a record whose create answer was lost (there is no
+ *   idempotency key). A CRM without these lists (404) is still read safely: a booking
+ *   is then known to exist from the client's lead on the premise (stage "бронь"), a
+ *   visit from its time slot no longer being free, and what cannot be found by id is
+ *   flagged for an operator with every id the booking has;
+ * - lists answer `{data: [...], meta: {page, per_page, total}}` (per_page at most 100;
+ *   `meta` may be missing), one entity `{data: {...}}`, errors `{error: {code, message}}`
+ *   with the CRM's message;
  * - 403 `user_blocked` / `booking_limit_exceeded` are business refusals, not credential problems;
  * - `price` is a JSON integer of any size: read exactly (lossless-json, see parseBrusnikaJson) and carried
  *   as a string of digits everywhere after, because a JS number rounds above 2^53;
- * - a booking and a visit are `open` until the CRM decides `success` or `fail` (with a
- *   `reason`); cancelling one makes it `fail` ("Отменено агентом"), cancelling one that
- *   is `fail` already answers 409 `booking_not_active` / `visit_not_active`;
- * - there is no idempotency key and no list of bookings or visits: a create whose answer
- *   was lost cannot be found again by the orchestrator (see workflows/brusnika.ts);
+ * - a booking and a visit are `open` until the CRM decides `success` or `fail` (a `reason`
+ *   may come with it; the seed lists none); cancelling one makes it `fail`; cancelling one
+ *   that is `fail` already answers 409 `booking_not_active` / `visit_not_active` (released
+ *   already), an unknown id 404;
+ * - a premise's `purchase_option` as a list is every way it can be bought; as one value it
+ *   names one way, not necessarily the only one, so the CRM's answer to the booking decides;
  * - there is no method to delete a client or an agency, nor to release a time slot
  *   booked without a visit: the CRM frees such a slot at its `reserved_until`;
+ * - sections and time slots have no fields in the seed: a section is `{id, building_id, ...}`,
+ *   a time slot `{id, project_id, date, time, ...}` (`is_free`, `agent_id`, `client_id`,
+ *   `visit_id`, `reserved_until` when the CRM gives them); `GET /time-slots` lists free slots;
  * - the CRM works in Yekaterinburg time (UTC+5, no daylight saving): a slot's `date`
  *   and `time` are read in it.
  */
@@ -98,7 +116,6 @@ export const ExactInteger = z.string().regex(/^\d+$/, 'an exact non-negative int
 const EXACT_INTEGER_FIELDS: ReadonlySet<string> = new Set(['price']);
 const DateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 const TimeString = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:mm');
-const Text = z.string().nullable();
 
 /**
  * Brusnika's answers, with prices read exactly: JSON.parse would round
@@ -112,136 +129,153 @@ export const parseBrusnikaJson = (text: string): unknown =>
 // ---------------------------------------------------------------------------
 // Entities, as Brusnika serves them.
 
-export const City = z.object({ id: Id, name: z.string(), long: z.string(), lat: z.string() });
+/** A field the seed lists but a step does not need: optional, null allowed. */
+const maybe = <T extends z.ZodType>(t: T) => t.nullish();
+/** An `enum` the seed leaves vague: one value or a list of values, unknown values kept. */
+const OneOrMany = z.union([z.string(), z.array(z.string())]).nullish();
 
-export const Project = z.object({
+/** The values of a field that may come as one value or a list; undefined when missing. */
+export function valuesOf(field: string | readonly string[] | null | undefined): readonly string[] | undefined {
+  if (field === undefined || field === null) return undefined;
+  return typeof field === 'string' ? [field] : field;
+}
+
+export const City = z.looseObject({ id: Id, name: maybe(z.string()), long: maybe(z.string()), lat: maybe(z.string()) });
+
+export const Project = z.looseObject({
   id: Id,
-  city_id: Id,
-  name: z.string(),
-  brief_description: Text,
-  detailed_description: Text,
-  end_date: Text,
-  photo: Text,
-  link: Text,
-  description: Text,
+  city_id: maybe(Id),
+  name: maybe(z.string()),
+  brief_description: maybe(z.string()),
+  detailed_description: maybe(z.string()),
+  end_date: maybe(z.string()),
+  photo: maybe(z.string()),
+  link: maybe(z.string()),
+  description: maybe(z.string()),
 });
 
-/** `total_*`: free premises of each type, strings in the seed. */
-export const Building = z.object({
+/** `total_*`: free premises of each type, strings in the seed (numbers read too). */
+const Count = maybe(z.union([z.string(), z.number()]));
+export const Building = z.looseObject({
   id: Id,
-  project_id: Id,
-  address: z.string(),
-  number_of_floors: z.number().int(),
-  brief_description: Text,
-  detailed_description: Text,
-  total_apartment: z.string(),
-  total_parking_space: z.string(),
-  total_storage: z.string(),
-  total_commercial: z.string(),
+  project_id: maybe(Id),
+  address: maybe(z.string()),
+  number_of_floors: maybe(z.number()),
+  brief_description: maybe(z.string()),
+  detailed_description: maybe(z.string()),
+  total_apartment: Count,
+  total_parking_space: Count,
+  total_storage: Count,
+  total_commercial: Count,
 });
 
-export const Section = z.object({ id: Id, building_id: Id, name: z.string(), number: z.number().int(), number_of_floors: z.number().int() });
+export const Section = z.looseObject({ id: Id, building_id: maybe(Id), name: maybe(z.string()), number: maybe(z.number()), number_of_floors: maybe(z.number()) });
 
-export const Premise = z.object({
+/** Required: what the premise check uses (its id, whether it is booked or sold). */
+export const Premise = z.looseObject({
   id: Id,
-  building_id: Id,
-  section_id: Id,
-  type: PremiseType,
-  rooms: z.number().int().min(0),
-  size: z.number(),
-  price: ExactInteger,
-  floor: z.number().int(),
-  feature: z.array(PremiseFeature),
-  photos: z.array(z.string()),
   is_booked: z.boolean(),
   is_sold: z.boolean(),
-  purchase_option: z.array(PurchaseOption),
+  building_id: maybe(Id),
+  section_id: maybe(Id),
+  type: maybe(z.string()),
+  rooms: maybe(z.number()),
+  size: maybe(z.number()),
+  price: maybe(ExactInteger),
+  floor: maybe(z.number()),
+  feature: OneOrMany,
+  photos: maybe(z.union([z.string(), z.array(z.string())])),
+  purchase_option: OneOrMany,
 });
 export type Premise = z.infer<typeof Premise>;
 
-export const Lead = z.object({
+/** Required: what finds a booking through the client's lead on the premise. */
+export const Lead = z.looseObject({
   id: Id,
   client_id: Id,
   premise_id: Id,
-  state: LeadState,
-  current_status: LeadStatus,
-  sign_nps_passed: z.boolean(),
-  fee: z.number(),
-  start_date: z.string(),
-  status_updated_at: z.string(),
-  agent_id: Id,
-  manager_id: Id.nullable(),
+  current_status: z.string(),
+  state: maybe(z.string()),
+  sign_nps_passed: maybe(z.boolean()),
+  fee: maybe(z.number()),
+  start_date: maybe(z.string()),
+  status_updated_at: maybe(z.string()),
+  agent_id: maybe(Id),
+  manager_id: maybe(Id),
 });
 export type Lead = z.infer<typeof Lead>;
 
-export const Agency = z.object({
+export const Agency = z.looseObject({
   id: Id,
-  title: z.string(),
-  city_id: Id,
-  legalName: Text,
-  inn: z.string(),
-  phone: Text,
-  email: Text,
-  ownerFullName: Text,
-  ownerPhone: Text,
+  title: maybe(z.string()),
+  city_id: maybe(Id),
+  legalName: maybe(z.string()),
+  inn: maybe(z.string()),
+  phone: maybe(z.string()),
+  email: maybe(z.string()),
+  ownerFullName: maybe(z.string()),
+  ownerPhone: maybe(z.string()),
 });
 
-export const Client = z.object({
+/** Required: the id the booking is made for. The name and phone are read, never passed to the workflow. */
+export const Client = z.looseObject({
   id: Id,
-  fullname: z.string(),
-  phone_number: z.string(),
-  comment: Text,
-  actived_date: z.string(),
-  fixing_type_updated_at: Text,
-  expiration_date: Text,
-  fixing_type: FixingType,
-  agent_id: Id,
+  fullname: maybe(z.string()),
+  phone_number: maybe(z.string()),
+  comment: maybe(z.string()),
+  actived_date: maybe(z.string()),
+  fixing_type_updated_at: maybe(z.string()),
+  expiration_date: maybe(z.string()),
+  fixing_type: maybe(z.string()),
+  agent_id: maybe(Id),
 });
 export type Client = z.infer<typeof Client>;
 
-export const Booking = z.object({
+/** Required: its id (to cancel it) and its status (to follow it). `reason` is not in the seed: kept when it comes. */
+export const Booking = z.looseObject({
   id: Id,
-  premise_id: Id,
-  client_id: Id,
-  agent_id: Id,
-  date: DateString,
-  time: TimeString,
-  purchase_option: PurchaseOption,
   status: RequestStatus,
-  reason: Text,
+  premise_id: maybe(Id),
+  client_id: maybe(Id),
+  agent_id: maybe(Id),
+  date: maybe(z.string()),
+  time: maybe(z.string()),
+  purchase_option: maybe(z.string()),
+  reason: maybe(z.string()),
 });
 export type Booking = z.infer<typeof Booking>;
 
-export const Visit = z.object({
+export const Visit = z.looseObject({
   id: Id,
-  project_id: Id,
-  agent_id: Id,
-  client_id: Id,
-  date: DateString,
-  time: TimeString,
-  request_date: z.string(),
-  request_time: z.string(),
   status: RequestStatus,
-  reason: Text,
+  project_id: maybe(Id),
+  agent_id: maybe(Id),
+  client_id: maybe(Id),
+  date: maybe(z.string()),
+  time: maybe(z.string()),
+  request_date: maybe(z.string()),
+  request_time: maybe(z.string()),
+  reason: maybe(z.string()),
 });
 export type Visit = z.infer<typeof Visit>;
 
-export const TimeSlot = z.object({
+/** Required: what a visit is made of (its project, date and time). */
+export const TimeSlot = z.looseObject({
   id: Id,
   project_id: Id,
   date: DateString,
   time: TimeString,
-  is_free: z.boolean(),
-  agent_id: Id.nullable(),
-  client_id: Id.nullable(),
-  visit_id: Id.nullable(),
-  reserved_until: Text,
+  is_free: maybe(z.boolean()),
+  agent_id: maybe(Id),
+  client_id: maybe(Id),
+  visit_id: maybe(Id),
+  reserved_until: maybe(z.string()),
 });
 export type TimeSlot = z.infer<typeof TimeSlot>;
 
-const PageMeta = z.object({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });
-const pageOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), meta: PageMeta });
-const oneOf = <T extends z.ZodType>(item: T) => z.object({ data: item });
+const PageMeta = z.looseObject({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });
+const pageOf = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item), meta: PageMeta.optional() });
+const oneOf = <T extends z.ZodType>(item: T) => z.looseObject({ data: item });
 
 export const CitiesPage = pageOf(City);
 export const ProjectsPage = pageOf(Project);
@@ -252,12 +286,14 @@ export const LeadsPage = pageOf(Lead);
 export const TimeSlotsPage = pageOf(TimeSlot);
 export const AgenciesPage = pageOf(Agency);
 export const ClientsPage = pageOf(Client);
+export const BookingsPage = pageOf(Booking);
+export const VisitsPage = pageOf(Visit);
 export const AgencyAnswer = oneOf(Agency);
 export const ClientAnswer = oneOf(Client);
 export const BookingAnswer = oneOf(Booking);
 export const VisitAnswer = oneOf(Visit);
 export const TimeSlotAnswer = oneOf(TimeSlot);
-export type Page<T> = { data: T[]; meta: z.infer<typeof PageMeta> };
+export type Page<T> = { data: T[]; meta?: z.infer<typeof PageMeta> };
 
 // ---------------------------------------------------------------------------
 // List filters Brusnika accepts (lists as comma-separated values).
@@ -301,6 +337,10 @@ export const PremisesQuery = z.object({
   free_only: BoolQuery.optional(),
 });
 export const LeadsQuery = z.object({ ...Paging, client_id: QueryId.optional(), premise_id: QueryId.optional(), agent_id: QueryId.optional() });
+export const BookingsQuery = z.object({ ...Paging, client_id: QueryId.optional(), premise_id: QueryId.optional() });
+export const VisitsQuery = z.object({ ...Paging, client_id: QueryId.optional(), project_id: QueryId.optional() });
+export type BookingsQuery = z.infer<typeof BookingsQuery>;
+export type VisitsQuery = z.infer<typeof VisitsQuery>;
 export const TimeSlotsQuery = z.object({ ...Paging, project_id: QueryId.optional(), date: DateString.optional() });
 export type CitiesQuery = z.infer<typeof CitiesQuery>;
 export type ProjectsQuery = z.infer<typeof ProjectsQuery>;
@@ -406,6 +446,7 @@ export const BrusnikaCode = {
   BookingNotActive: 'booking_not_active',
   VisitNotActive: 'visit_not_active',
   TimeSlotTaken: 'time_slot_taken',
+  NotFound: 'not_found',
 } as const;
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

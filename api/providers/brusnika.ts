@@ -1,6 +1,6 @@
 /**
- * brusnika in the API: premise and visit requests (`kind`), the `attach` answer
- * for operators, durations from BRUSNIKA_* variables, and a read-through
+ * brusnika in the API: premise and visit requests (`kind`), the retired `attach`
+ * answer (refused with the reason), durations from BRUSNIKA_* variables, and a read-through
  * catalogue at /api/v1/providers/brusnika/{cities,projects,buildings,sections,premises,time-slots}
  * so an agent's app finds a free premise or slot through this API alone.
  * Catalogue answers keep Brusnika's fields and paging (`{data, meta}`); a premise's
@@ -23,7 +23,7 @@ import {
 import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
 import { FailureType } from '../../common/failure-types';
-import { type AttachRecord, type BrusnikaTiming, attachUpdate } from '../../workflows/brusnika';
+import { type AttachRecord, type BrusnikaTiming, attach } from '../../workflows/brusnika';
 import { ApiError, validate } from '../errors';
 import { cancelAction, type ProviderBinding } from './binding';
 
@@ -35,7 +35,6 @@ export const brusnikaTimingFrom = (env: Record<string, string | undefined>): Par
     callDeadlineMs: 'BRUSNIKA_CALL_DEADLINE',
     decisionDeadlineMs: 'BRUSNIKA_DECISION_DEADLINE',
     bookedWatchMs: 'BRUSNIKA_BOOKED_WATCH',
-    operatorDeadlineMs: 'BRUSNIKA_OPERATOR_DEADLINE',
     releaseEscalationMs: 'BRUSNIKA_RELEASE_ESCALATION',
   } satisfies Partial<Record<keyof BrusnikaTiming, string>>);
 
@@ -102,11 +101,11 @@ export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderE
     actions: {
       cancel: cancelAction,
       attach: {
-        update: attachUpdate.name,
+        update: attach.update.name,
         body: AttachBody,
         roles: ['approver'],
         summary:
-          'brusnika: the CRM did not answer a create and may hold the booking or visit; an operator found it in the CRM and attaches its id, and the booking goes on with it.',
+          'brusnika: retired. A create the CRM did not answer is now looked up by client and premise (or slot) and released or taken up by the booking itself; attach is refused (409) with the reason.',
       },
     },
   };
