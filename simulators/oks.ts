@@ -1,5 +1,5 @@
 /**
- * OKS layout booking simulator, written from shared/seeds/oks-layout-booking.md.
+ * OKS layout booking simulator, written from the oks layout booking document (the async book task, its status, unbook).
  *
  * Booking is asynchronous: `POST .../layouts/book` answers at once with a task,
  * the task goes pending -> processing -> completed | failed as time passes, and

@@ -1,5 +1,5 @@
 /**
- * The OKS simulator against its seed (shared/seeds/oks-layout-booking.md), over real HTTP.
+ * The OKS simulator against the oks layout booking document, over real HTTP.
  * Most tests drive a manual clock, so task progress and hold expiry never wait on wall time;
  * one suite runs on the real clock with short durations to prove the lazy progression.
  */
