@@ -102,6 +102,17 @@ const roomsLeft = (roomId: number, night: string): number => {
 const requestAtHotels24 = (requestId: unknown) => sim.ctx.state.requests[String(requestId)];
 const handleOf = (bookingId: string) => stack.client.workflow.getHandle(workflowIdFor(bookingId));
 
+/** The booking names every id of rooms that may be booked, for an operator to settle with hotels24, and no personal data. */
+function expectFlaggedForTheRooms(booking: BookingView, request: { arrival_date: string; departure_date: string; blocks: Array<{ tariff: string; quantity: number }> }): void {
+  const requestId = String(booking.references.request_id);
+  expect(requestId).toMatch(/^[0-9a-f]{24}$/);
+  expect(booking.attention).toBe(
+    `hotels24 gave no usable answer to the request to book the rooms, and documents no way to look a booking up or cancel it: they may be booked under request_id ${requestId}; check with hotels24 before booking again ` +
+      `(hotel rooms of request_id ${requestId}: ${request.blocks.map((b) => `tariff ${b.tariff} x${b.quantity}`).join(', ')}, ${request.arrival_date} to ${request.departure_date})`,
+  );
+  for (const personal of Object.values(requisites)) expect(booking.attention).not.toContain(personal);
+}
+
 describe('booking hotel rooms', () => {
   test('with auto-confirmation the rooms are booked straight through, once, and the completed booking cannot be cancelled', async () => {
     const request = hotelRequest({ autoConfirm: true });
@@ -255,7 +266,7 @@ describe('booking hotel rooms', () => {
 
     const wrongAnswer = await act(bookingId, 'accept');
     expect(wrongAnswer.status).toBe(409);
-    expect(wrongAnswer.body.error.message).toBe('the booking waits for requisites/reject/cancel, not for this answer');
+    expect(wrongAnswer.body.error.message).toBe('the booking is awaiting_approval (preRequisites): accept is not possible now');
 
     const bad = await act(bookingId, 'requisites', { first_name: 'Booker', email: 'not-an-email', phone: '12' }, APP_TOKEN);
     expect(bad.status).toBe(400);
@@ -388,9 +399,7 @@ describe('hotels24 answers', () => {
       const failed = await until(bookingId, 'failed', 'complete');
       // Temporal reports the give-up as a timeout, with or without the last "error" answer attached.
       expect(['provider_timeout', 'provider_unavailable']).toContain(failed.error?.code);
-      expect(failed.attention).toBe(
-        `hotels24 gave no usable answer to the request to book the rooms; they may be booked under request_id ${failed.references.request_id}: check with hotels24 before booking again`,
-      );
+      expectFlaggedForTheRooms(failed, request);
       expect(roomsLeft(201, request.arrival_date)).toBe(8);
     } finally {
       scenario.remaining = 0;
@@ -432,7 +441,7 @@ describe('answers at the stops', () => {
     await handle.signal(acceptSignal, {});
     await handle.signal(requisitesSignal, { ...requisites, email: 'mega.booker' });
     const ignored = [
-      'accept signal ignored: the booking waits for requisites/reject/cancel, not for this answer',
+      'accept signal ignored: the booking is awaiting_approval (preRequisites): accept is not possible now',
       'requisites signal ignored: invalid requisites: email: email must be an email address',
     ];
     await eventually(async () => {
@@ -462,7 +471,7 @@ describe('answers at the stops', () => {
     await until(bookingId, 'awaiting_approval', 'postRequisites');
     const requisitesNow = await act(bookingId, 'requisites', requisites, APP_TOKEN);
     expect(requisitesNow.status).toBe(409);
-    expect(requisitesNow.body.error.message).toBe('the booking waits for accept/reject/cancel, not for this answer');
+    expect(requisitesNow.body.error.message).toBe('the booking is awaiting_approval (postRequisites): requisites is not possible now');
 
     const cancel = await act(bookingId, 'cancel', { reason: 'trip called off' }, APP_TOKEN);
     expect(cancel.status).toBe(200);
@@ -510,7 +519,8 @@ describe('cancelling', () => {
     await until(bookingId, 'awaiting_approval', 'postConditions');
     await handleOf(bookingId).cancel();
     const cancelled = await until(bookingId, 'cancelled');
-    expect(cancelled.timeline.at(-1)?.note).toBe('cancelled by an operator; nothing is held at the hotel before complete');
+    expect(cancelled.timeline.at(-1)?.note).toBe('cancelled by an operator; what was held is released');
+    expect(cancelled.references.request_id).toEqual(expect.any(String));
   });
 });
 
@@ -562,7 +572,7 @@ describe('the hotels24 client', () => {
     expect(form!.shown).toEqual({ ...json!.shown, requestId: form!.shown.requestId });
     expect(form!.done).toEqual({ ...json!.done, requestId: form!.done.requestId });
     expect(form!.done).toMatchObject({ state: 'complete', status: 'ok' });
-    expect(form!.done.booking.blocks[0]).toEqual({
+    expect((form!.done.booking as { blocks: unknown[] }).blocks[0]).toEqual({
       tariff: FLEX,
       total_cost: 1000,
       quantity: 2,

@@ -3,7 +3,9 @@
  * history reads as the booking went. Only `completeHotelBooking` can book
  * the rooms; the others stop at a stage by `next_state` and hold nothing.
  */
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import { FailureType } from '../../common/failure-types';
 import { activityLogger } from '../logging';
 import type { Hotels24Client } from './client';
 import type { HotelBookingFields, HotelStop, SentRequisites } from './contract';
@@ -48,12 +50,53 @@ export function createHotels24Activities({ hotels24, logger }: Hotels24Deps) {
 
     /**
      * Books the rooms: the request goes on to `complete`, which hotels24 offers no way to undo.
-     * Safe to retry: a completed request_id answers its booking again and books nothing more.
+     * An answer that cannot be read is asked again, never taken for a failure: the rooms may be
+     * booked. A retry first reads where the request stands (moving nothing on), so a booking an
+     * earlier attempt made is answered again, and a stop hotels24 made at complete (its conditions
+     * changed) is shown to the approver rather than accepted unseen by a second `accepted`.
      */
     async completeHotelBooking(step: ContinueStep): Promise<HotelStop> {
-      return hotels24.book({ ...step.changes, request_id: step.request_id, accepted: 1 }, activityLogger(logger));
+      const log = activityLogger(logger);
+      const retry = Context.current().info.attempt > 1;
+      try {
+        if (retry) {
+          const standing = await hotels24.whereIs(step.request_id, 'postRequisites', log);
+          if (standing) return standing;
+        }
+        return await hotels24.book({ ...step.changes, request_id: step.request_id, accepted: 1 }, log);
+      } catch (err) {
+        throw outcomeOfComplete(err, step.request_id, retry);
+      }
     },
   };
 }
 
 export type Hotels24Activities = ReturnType<typeof createHotels24Activities>;
+
+/**
+ * What a failed `complete` call means for the rooms. An unreadable answer is asked again (retryable).
+ * After an answer was lost, hotels24 refusing to say where the request stands is no evidence that
+ * nothing was booked: the failure is not a refusal, so the booking keeps the rooms' release (and
+ * flags them for an operator). A refusal to a first attempt is a refusal: nothing was booked.
+ */
+function outcomeOfComplete(err: unknown, requestId: string, retry: boolean): unknown {
+  if (!(err instanceof ApplicationFailure)) return err;
+  if (err.type === FailureType.ProviderContractViolation) {
+    return ApplicationFailure.retryable(
+      `hotels24's answer to the request to book the rooms (request_id ${requestId}) could not be read: ${err.message}; asking where the request stands`,
+      FailureType.ProviderUnavailable,
+    );
+  }
+  if (retry && err.type === FailureType.ProviderRefused) {
+    return ApplicationFailure.create({
+      message: `an earlier answer to the request to book the rooms (request_id ${requestId}) was lost, and hotels24 now refuses it: ${err.message}`,
+      type: OUTCOME_UNKNOWN,
+      nonRetryable: true,
+      details: err.details ?? undefined,
+    });
+  }
+  return err;
+}
+
+/** A failure whose outcome at hotels24 is unknown: the booking neither retries it nor takes it for a refusal. */
+export const OUTCOME_UNKNOWN = 'Hotels24OutcomeUnknown';
