@@ -2,9 +2,11 @@
  * The API's one error shape: `{"error": {"code", "message", "fields"?}}`.
  * Validation errors name every bad field with its path in the request.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { FailureType } from '../common/failure-types';
 
 export interface FieldProblem {
   field: string;
@@ -42,6 +44,32 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
     throw new ApiError(400, 'invalid_request', `invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields);
   }
   return result.data;
+}
+
+/** How a provider's refusal, known by its own code, is said (e.g. an unknown event is a 404). */
+export type KnownRefusal = (failure: ApplicationFailure) => { status: number; code: string } | undefined;
+
+/**
+ * A provider's failure (a read-through catalogue call) as the API's error, the
+ * same status for the same failure everywhere, the provider's words kept:
+ * refused 422 (or what `known` says), credentials refused 502, unreachable 503,
+ * an answer its contract does not allow 502. Anything else is not a provider's
+ * failure and is returned as it is.
+ */
+export function providerApiError(provider: string, err: unknown, known?: KnownRefusal): unknown {
+  if (!(err instanceof ApplicationFailure)) return err;
+  switch (err.type) {
+    case FailureType.ProviderRefused: {
+      const refusal = known?.(err) ?? { status: 422, code: 'provider_refused' };
+      return new ApiError(refusal.status, refusal.code, `${provider}: ${err.message}`);
+    }
+    case FailureType.ProviderAuthRejected:
+      return new ApiError(502, 'provider_auth_rejected', `${err.message}; an operator must check ${provider.toUpperCase()}_TOKEN`);
+    case FailureType.ProviderUnavailable:
+      return new ApiError(503, 'provider_unavailable', `${err.message}; try again shortly`);
+    default:
+      return new ApiError(502, 'provider_error', `${provider}: ${err.message}`);
+  }
 }
 
 export function errorHandler(logger: Logger) {
