@@ -1,5 +1,5 @@
 /**
- * hotels24 simulator: `POST /booking/hotel` of ../shared/seeds/hotels24-booking-hotel.md,
+ * hotels24 simulator: `POST /booking/hotel` of hotels24's booking document (the seed),
  * a staged hotel booking (preConditions → postConditions → preRequisites →
  * postRequisites → complete) over hotels, tariffs, prices per period and stock per room.
  * Scenarios force each status the seed names: `error`, `requirements`, `rejected`, `failure`.
@@ -30,6 +30,11 @@
  * - The `failure` booking is the request as received (without directives): general_conditions cannot be computed from it.
  * - No stock is held between stages; online payment stages ("... состояния касающиеся оплат") are not documented, not simulated.
  * - A body that is neither JSON nor form: 415; another method: 405; unknown path: 404; all in the envelope with `ok: 0`.
+ *
+ * Seed-minimal mode (`setFaults({ seedMinimal: true })`): answers carry exactly what the seed lists and nothing the
+ * seed leaves unsaid: the draft's envelope `{"ok": 1, "data": ..., "msg": "ok"}` (no `code`), and `data` with `state`,
+ * `booking`, `status`, `status_body` and `request_id` only once the request has one and not in a `complete` answer
+ * (the seed's example of a complete answer has none).
  */
 import { randomBytes } from 'node:crypto';
 import type { Response, Router } from 'express';
@@ -947,6 +952,12 @@ function controlAction(res: Response, action: () => unknown): void {
   }
 }
 
+/** An answer's data with exactly the fields the seed lists (see the header). */
+function seedMinimal(data: BookingResponseData): Record<string, unknown> {
+  const { state, booking, status, status_body, request_id } = data;
+  return { state, booking, status, status_body, ...(request_id !== null && state !== 'complete' ? { request_id } : {}) };
+}
+
 export function hotels24Definition(config: Hotels24Config = {}): SimulatorDefinition<Hotels24State> {
   const resolved: ResolvedConfig = { now: config.now ?? (() => new Date()), requestTtlMs: config.requestTtlMs ?? DAY_MS };
   return {
@@ -957,7 +968,9 @@ export function hotels24Definition(config: Hotels24Config = {}): SimulatorDefini
         // Express leaves the body undefined when neither the JSON nor the form parser took it.
         if (req.body === undefined) return envelopeError(res, 415, 'Unsupported Media Type');
         if (!isRecord(req.body)) return envelopeError(res, 400, 'Bad Request');
-        res.json({ ok: 1, data: bookHotel(ctx.state, resolved, req.body), msg: 'ok', code: 200 });
+        const data = bookHotel(ctx.state, resolved, req.body);
+        if (ctx.faults.seedMinimal) return res.json({ ok: 1, data: seedMinimal(data), msg: 'ok' });
+        res.json({ ok: 1, data, msg: 'ok', code: 200 });
       });
       router.all('/booking/hotel', (_req, res) => envelopeError(res, 405, 'Method Not Allowed'));
       router.use((_req, res) => envelopeError(res, 404, 'Not Found'));

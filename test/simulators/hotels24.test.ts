@@ -1,5 +1,5 @@
 /**
- * The hotels24 simulator against its seed (../shared/seeds/hotels24-booking-hotel.md),
+ * The hotels24 simulator against its seed (hotels24's booking document),
  * over real HTTP: the example answered field for field, each stage and status,
  * continuation with request_id/accepted, stock, and the scenarios.
  */
@@ -198,6 +198,32 @@ describe('the seed example', () => {
       recoveries: [{ unit: 'percent', amount: 10, sum: 190 }],
       recovery_sum: 190,
     });
+  });
+});
+
+describe('seed-minimal answers', () => {
+  afterEach(() => sim.setFaults({ seedMinimal: false }));
+
+  test('carry exactly the fields the seed lists: the draft envelope without code, request_id only once there is one and not at complete', async () => {
+    sim.setFaults({ seedMinimal: true });
+    const read = async (body: unknown): Promise<Record<string, unknown>> => {
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+
+    const checked = await read({ ...minimalRequest(), next_state: 'preConditions' });
+    expect(checked).toEqual({ ok: 1, data: expect.any(Object), msg: 'ok' });
+    expect(Object.keys(checked.data as object).sort()).toEqual(['booking', 'state', 'status', 'status_body']);
+
+    const shown = (await read({ ...minimalRequest(), requisites, next_state: 'postRequisites' })).data as Envelope['data'];
+    expect(Object.keys(shown).sort()).toEqual(['booking', 'request_id', 'state', 'status', 'status_body']);
+    expect(shown).toMatchObject({ state: 'postRequisites', status: 'ok', request_id: expect.stringMatching(REQUEST_ID) });
+    expect(Object.keys(shown.booking).sort()).toEqual(['arrival_date', 'blocks', 'departure_date', 'general_conditions', 'requisites']);
+
+    const done = (await read({ request_id: shown.request_id, accepted: 1 })).data as Envelope['data'];
+    expect(done).toEqual(seedExampleData);
+    expect(availableOn(101, '2014-09-23')).toBe(4);
   });
 });
 
