@@ -136,6 +136,30 @@ function recordings(sims: Simulators): Recording[] {
         { name: 'cancelled-while-held', request: () => layout(), answers: [answer({ status: 'held' }, cancelUpdate, { reason: 'recorded' })], ends: 'cancelled' },
         { name: 'expired', request: () => layout(), ends: 'expired' },
         { name: 'failed', request: () => layout(OKS_BOOKED_LAYOUTS[0]), ends: 'failed' },
+        // On the booking kit: the answer's update returns once the deal is completed.
+        { name: 'completed-answer-carried-out', request: () => layout(), answers: [answer({ status: 'held' }, complete.update)], ends: 'completed' },
+        {
+          name: 'book-answer-unreadable-flagged',
+          request: () => {
+            sims.oks.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST .*/layouts/book$' });
+            return layout();
+          },
+          ends: 'failed',
+        },
+        {
+          name: 'unbook-answer-undocumented-asked-again',
+          request: () => layout(),
+          answers: [
+            {
+              at: { status: 'held' },
+              send: (handle) => {
+                sims.oks.setFaults({ garbleNext: 1, garbleAs: 'empty_object', faultsOn: '^POST .*/layouts/unbook$' });
+                return handle.executeUpdate(cancelUpdate, { args: [{ reason: 'recorded' }] });
+              },
+            },
+          ],
+          ends: 'cancelled',
+        },
       ],
     }),
 
