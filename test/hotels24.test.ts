@@ -481,6 +481,176 @@ describe('answers at the stops', () => {
   });
 });
 
+describe('answers lost or unreadable', () => {
+  afterEach(() => sim.setFaults({ garbleNext: 0, hangNext: 0, faultsOn: undefined, seedMinimal: false }));
+
+  /** A booking waiting for the final confirmation: the next call to hotels24 is the one that books the rooms. */
+  async function atConfirmation(request: Record<string, unknown>): Promise<{ bookingId: string; requestId: string }> {
+    const bookingId = await book(request);
+    const stopped = await until(bookingId, 'awaiting_approval', 'postRequisites');
+    return { bookingId, requestId: String(stopped.references.request_id) };
+  }
+  const sentSince = (from: number) =>
+    sim.ctx.calls.slice(from).map((c) => {
+      const body = c.body as { request_id?: string; accepted?: unknown; next_state?: string };
+      return [body.request_id, body.accepted ?? null, body.next_state ?? null];
+    });
+  /** Lets a late answer go out before the test ends, so nothing is left running. */
+  const lateAnswerOut = async (hungAt: number, hangMs: number) => {
+    const sent = Date.parse(sim.ctx.calls[hungAt]!.at) + hangMs;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, sent - Date.now()) + 100));
+  };
+
+  test.each(['truncated_json', 'empty', 'html_502'] as const)(
+    'an answer to the booking of the rooms garbled (%s) after hotels24 booked them is asked again: the booking completes, knowing its rooms, booked once',
+    async (garbleAs) => {
+      const request = hotelRequest();
+      const { bookingId, requestId } = await atConfirmation(request);
+      sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST /booking/hotel$' });
+      const from = sim.ctx.calls.length;
+      await act(bookingId, 'accept');
+      const done = await until(bookingId, 'completed', 'complete');
+
+      expect(done).toMatchObject({ error: null, attention: null, references: { request_id: requestId }, result: { request_id: requestId, general_conditions: { booking_sum: 500 } } });
+      expect(requestAtHotels24(requestId)).toMatchObject({ state: 'complete', status: 'ok' });
+      expect(roomsLeft(101, request.arrival_date)).toBe(4);
+      expect(sentSince(from)).toEqual([
+        [requestId, 1, null], // booked, the answer garbled
+        [requestId, null, 'postRequisites'], // where does the request stand? moving nothing on: it is complete
+      ]);
+    },
+  );
+
+  test('an answer to the booking of the rooms that times out after hotels24 booked them is read again: the booking completes, the rooms booked once', async () => {
+    const request = hotelRequest();
+    const { bookingId, requestId } = await atConfirmation(request);
+    sim.setFaults({ hangNext: 1, hangMs: 1_500, faultsOn: '^POST /booking/hotel$' });
+    const from = sim.ctx.calls.length;
+    await act(bookingId, 'accept');
+    const done = await until(bookingId, 'completed', 'complete');
+
+    expect(done).toMatchObject({ error: null, attention: null, result: { request_id: requestId } });
+    expect(roomsLeft(101, request.arrival_date)).toBe(4);
+    expect(sentSince(from)).toEqual([
+      [requestId, 1, null],
+      [requestId, null, 'postRequisites'],
+    ]);
+    await lateAnswerOut(from, 1_500);
+  });
+
+  test('a lost answer of hotels24 stopping at complete (the hotel changed its price) is never accepted unseen: the approver sees the differences', async () => {
+    const tariff = '507f1f77bcf86cd799439022'; // Днестр, Семейный: 1200 a night (room 202)
+    const request = hotelRequest({ blocks: [{ tariff, total_cost: 1200, quantity: 1 }] });
+    const { bookingId, requestId } = await atConfirmation(request);
+    changeHotels24Tariff(sim.ctx.state, tariff, { base_price: 1250 });
+    try {
+      sim.setFaults({ hangNext: 1, hangMs: 1_500, faultsOn: '^POST /booking/hotel$' });
+      const from = sim.ctx.calls.length;
+      await act(bookingId, 'accept');
+      const stopped = await until(bookingId, 'awaiting_approval', 'complete');
+
+      expect(stopped.waitingFor?.details?.differences).toEqual([
+        { field: 'blocks.0.total_cost', requested: 1200, actual: 1250 },
+        { field: 'blocks.0.recovery.sum', requested: 360, actual: 375 },
+      ]);
+      expect(stopped.cancellable).toBe(true);
+      expect(roomsLeft(202, request.arrival_date)).toBe(3);
+      expect(sentSince(from)).toEqual([
+        [requestId, 1, null], // hotels24 stops at complete, the answer lost
+        [requestId, null, 'postRequisites'], // refused: the request stands beyond it
+        [requestId, null, 'complete'], // the stop shown again, nothing accepted
+      ]);
+      await lateAnswerOut(from, 1_500);
+      await act(bookingId, 'reject', { reason: 'too dear now' });
+      expect(roomsLeft(202, request.arrival_date)).toBe(3);
+    } finally {
+      changeHotels24Tariff(sim.ctx.state, tariff, { base_price: 1200 });
+    }
+  });
+
+  test('answers to the booking of the rooms that never become readable fail the booking flagged for an operator with every id, never as a clean failure', async () => {
+    const bookingId = randomUUID();
+    const request = hotelRequest({ blocks: [{ tariff: DNISTER, total_cost: 650, quantity: 1 }] });
+    await stack.client.workflow.start('hotels24HotelBooking', {
+      taskQueue: stack.taskQueue,
+      workflowId: workflowIdFor(bookingId),
+      args: [{ bookingId, client: 'test-app', request: Hotels24BookingRequest.parse(request), timing: { ...timing, retryGiveUpMs: 2_500 } }],
+    });
+    await until(bookingId, 'awaiting_approval', 'postRequisites');
+    sim.setFaults({ garbleNext: 1_000, garbleAs: 'truncated_json', faultsOn: '^POST /booking/hotel$' });
+    await act(bookingId, 'accept');
+    const failed = await until(bookingId, 'failed', 'complete');
+
+    expect(['provider_timeout', 'provider_unavailable']).toContain(failed.error?.code);
+    expectFlaggedForTheRooms(failed, request);
+    // hotels24 did book them: the operator finds them under the request_id the booking names.
+    expect(requestAtHotels24(failed.references.request_id)).toMatchObject({ state: 'complete', status: 'ok' });
+    const described = await handleOf(bookingId).describe();
+    expect(described.memo?.summary).toContain(`ATTENTION: hotels24 gave no usable answer to the request to book the rooms`);
+  });
+
+  test.each(['truncated_json', 'empty'] as const)(
+    'an unreadable answer (%s) before the rooms are booked fails the booking, holding nothing, and the view says so',
+    async (garbleAs) => {
+      const request = hotelRequest();
+      sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST /booking/hotel$' });
+      const bookingId = await book(request);
+      const failed = await until(bookingId, 'failed', 'preConditions');
+
+      expect(failed).toMatchObject({ attention: null, error: { code: 'provider_contract_violation' } });
+      expect(failed.timeline.at(-1)?.note).toMatch(/^failed: hotels24 answered POST \/booking\/hotel with something its contract does not allow: .*; nothing is held at the hotel before complete$/);
+      expect(roomsLeft(101, request.arrival_date)).toBe(5);
+    },
+  );
+});
+
+describe('seed-minimal answers (exactly the fields the seed lists)', () => {
+  beforeEach(() => sim.setFaults({ seedMinimal: true }));
+  afterEach(() => sim.setFaults({ seedMinimal: false, garbleNext: 0, faultsOn: undefined }));
+
+  test('a booking whose conditions differ goes through its stops and completes', async () => {
+    const request = hotelRequest({ blocks: [differingBlock] });
+    const bookingId = await book(request);
+    const stopped = await until(bookingId, 'awaiting_approval', 'postConditions');
+    expect(stopped.waitingFor?.details).toMatchObject({
+      request_id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      differences: [
+        { field: 'blocks.0.total_cost', requested: 450, actual: 500 },
+        { field: 'blocks.0.conditions.cancellation', requested: 1, actual: 3 },
+      ],
+    });
+    await act(bookingId, 'accept');
+    await until(bookingId, 'awaiting_approval', 'postRequisites');
+    await act(bookingId, 'accept');
+    const done = await until(bookingId, 'completed');
+    expect(done.result).toMatchObject({ request_id: stopped.references.request_id, general_conditions: { booking_sum: 500 } });
+    expect(requestAtHotels24(stopped.references.request_id)).toMatchObject({ state: 'complete', status: 'ok' });
+    expect(roomsLeft(101, request.arrival_date)).toBe(4);
+  });
+
+  test('missing requisites are asked for and an auto-confirmed booking completes', async () => {
+    const { requisites: _none, ...withoutRequisites } = hotelRequest({ autoConfirm: true });
+    const bookingId = await book(withoutRequisites);
+    const stopped = await until(bookingId, 'awaiting_approval', 'preRequisites');
+    expect(stopped.waitingFor?.details?.missing).toEqual(['requisites.first_name', 'requisites.last_name', 'requisites.email', 'requisites.phone']);
+    await act(bookingId, 'requisites', requisites, APP_TOKEN);
+    const done = await until(bookingId, 'completed');
+    expect(done.result).toMatchObject({ request_id: stopped.references.request_id, requisites });
+    expect(roomsLeft(101, withoutRequisites.arrival_date)).toBe(4);
+  });
+
+  test('a garbled answer to the booking of the rooms is asked again and the booking completes, the rooms booked once', async () => {
+    const request = hotelRequest();
+    const bookingId = await book(request);
+    const stopped = await until(bookingId, 'awaiting_approval', 'postRequisites');
+    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /booking/hotel$' });
+    await act(bookingId, 'accept');
+    const done = await until(bookingId, 'completed');
+    expect(done).toMatchObject({ attention: null, result: { request_id: stopped.references.request_id } });
+    expect(roomsLeft(101, request.arrival_date)).toBe(4);
+  });
+});
+
 describe('cancelling', () => {
   afterEach(() => sim.setFaults({ latencyMs: 0 }));
 
