@@ -1,11 +1,11 @@
 /**
- * Simulator of Brusnika's CRM as Kontur sees it (seed: kontur-brusnika-integration.md):
+ * Simulator of Brusnika's CRM as Kontur sees it (its seed: the Kontur–Brusnika integration document):
  * reference lists (cities, projects, buildings, sections, premises, leads, free time
  * slots), agencies and clients (search and create), bookings and visits (create, read,
  * cancel) and the booking of a calendar time slot.
  *
- * The seed names entities, fields and methods but no paths; DESIGN.md fixes the REST
- * paths, JSON, the seed's field names and Bearer auth.
+ * The seed names entities, fields and methods but no paths; the project fixes the REST
+ * paths, JSON, the seed's field names and Bearer auth (see activities/brusnika/contract.ts).
  *
  * Assumptions where the seed is silent:
  * - Errors: `{"error": {"code": "...", "message": "..."}}`, messages in Russian (the CRM's language), codes in English:
@@ -28,6 +28,11 @@
  * - Creating a booking opens (or moves) the client's lead on that premise to `бронь`; a failed booking moves it to `слетевшая бронь`, a cancelled one to `отмененная бронь`.
  * - A visit ("заявка на показ") needs the time slot of its project at its date and time: a free slot is taken, a slot held by the same agent and client is used; it goes `open` -> `success`/`fail` after `visitDecisionMs`.
  * - A time slot booked without a visit is held for `timeSlotHoldMs`, then freed; GET /time-slots lists free slots only ("Свободные слоты").
+ * - Bookings and visits are listed by their own fields like every other entity: GET /bookings?client_id&premise_id&agent_id,
+ *   GET /visits?client_id&project_id&agent_id (the seed names no list for them; the project assumes one, see activities/brusnika/contract.ts).
+ * - Seed-minimal mode (`faults.seedMinimal`): answers carry exactly the fields the seed lists (SEED_FIELDS): no `section_id`,
+ *   `city_id`, `project_id` of a building, `reason`, `status_updated_at`; a premise's `feature` and `purchase_option` as one
+ *   enum value each (the seed types `feature` `enum` and leaves `purchase_option`'s type blank).
  * - "date" fields are "YYYY-MM-DD", "date (timestamp)" fields ISO 8601 date-times; a booking's date and time default to now in Asia/Yekaterinburg.
  * - New clients start with fixing_type `проверка лида` and no expiration_date; phones are compared by digits (8XXXXXXXXXX = 7XXXXXXXXXX).
  */
@@ -626,6 +631,8 @@ const LeadsQuery = z.object({
   current_status: LeadStatus.optional(),
 });
 const TimeSlotsQuery = z.object({ ...Paging, project_id: IdQuery.optional(), date: DateString.optional() });
+const BookingsQuery = z.object({ ...Paging, client_id: IdQuery.optional(), premise_id: IdQuery.optional(), agent_id: IdQuery.optional() });
+const VisitsQuery = z.object({ ...Paging, client_id: IdQuery.optional(), project_id: IdQuery.optional(), agent_id: IdQuery.optional() });
 
 const AgencySearchQuery = z
   .object({ ...Paging, inn: z.string().min(1).optional(), title: z.string().min(1).optional() })
@@ -687,29 +694,73 @@ function isFree(premise: Premise): boolean {
   return !premise.is_booked && !premise.is_sold;
 }
 
-export function buildingView(state: BrusnikaState, building: Building) {
+export function buildingView(state: BrusnikaState, building: Building, shape: Shape = { seedMinimal: false }) {
   const free = (type: PremiseType) =>
     String(state.premises.filter((p) => p.building_id === building.id && p.type === type && isFree(p)).length);
-  return {
+  const view = {
     ...building,
     total_apartment: free('apartment'),
     total_parking_space: free('parking'),
     total_storage: free('storeroom'),
     total_commercial: free('commercial'),
   };
+  return shape.seedMinimal ? pick(view, SEED_FIELDS.building) : view;
 }
 
-function bookingView(booking: Booking) {
+/**
+ * The fields the seed lists for each entity, for the seed-minimal mode (`faults.seedMinimal`):
+ * answers then carry exactly these. Sections and time slots have no fields in the seed:
+ * they keep the few the project assumes a caller needs.
+ */
+export const SEED_FIELDS = {
+  project: ['id', 'name', 'brief_description', 'detailed_description', 'end_date', 'photo', 'link', 'description'],
+  building: ['id', 'address', 'number_of_floors', 'brief_description', 'detailed_description', 'total_apartment', 'total_parking_space', 'total_storage', 'total_commercial'],
+  section: ['id', 'building_id'],
+  premise: ['id', 'building_id', 'type', 'rooms', 'size', 'price', 'floor', 'feature', 'photos', 'is_booked', 'purchase_option', 'is_sold'],
+  booking: ['id', 'premise_id', 'client_id', 'agent_id', 'date', 'time', 'purchase_option', 'status'],
+  visit: ['id', 'project_id', 'agent_id', 'client_id', 'date', 'time', 'request_date', 'request_time', 'status'],
+  timeSlot: ['id', 'project_id', 'date', 'time'],
+} as const satisfies Record<string, readonly string[]>;
+
+function pick<T extends object>(entity: T, fields: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(entity).filter(([key]) => fields.includes(key))) as Partial<T>;
+}
+
+/** How an answer is shaped: the simulator's full record, or the seed's fields only. */
+interface Shape {
+  seedMinimal: boolean;
+}
+
+function projectView(project: Project, shape: Shape) {
+  return shape.seedMinimal ? pick(project, SEED_FIELDS.project) : project;
+}
+
+function sectionView(section: Section, shape: Shape) {
+  return shape.seedMinimal ? pick(section, SEED_FIELDS.section) : section;
+}
+
+/** Seed-minimal: `feature` and `purchase_option` as the seed types them, one enum value each (the first; null when none). */
+function premiseView(premise: Premise, shape: Shape) {
+  if (!shape.seedMinimal) return premise;
+  return { ...pick(premise, SEED_FIELDS.premise), feature: premise.feature[0] ?? null, purchase_option: premise.purchase_option[0] ?? null };
+}
+
+function bookingView(booking: Booking, shape: Shape = { seedMinimal: false }) {
   const { decide_at: _decideAt, ...view } = booking;
-  return view;
+  return shape.seedMinimal ? pick(view, SEED_FIELDS.booking) : view;
 }
 
-function visitView(visit: Visit) {
+function visitView(visit: Visit, shape: Shape = { seedMinimal: false }) {
   const { decide_at: _decideAt, ...view } = visit;
-  return view;
+  return shape.seedMinimal ? pick(view, SEED_FIELDS.visit) : view;
 }
 
-function timeSlotView(slot: TimeSlot) {
+function timeSlotView(slot: TimeSlot, shape: Shape = { seedMinimal: false }) {
+  const view = fullTimeSlotView(slot);
+  return shape.seedMinimal ? pick(view, SEED_FIELDS.timeSlot) : view;
+}
+
+function fullTimeSlotView(slot: TimeSlot) {
   const taken = slot.taken_elsewhere || slot.agent_id !== null;
   return {
     id: slot.id,
@@ -1043,23 +1094,26 @@ function providerRoutes(router: Router, ctx: SimulatorContext<BrusnikaState>, cl
     next();
   });
 
+  const shape = (): Shape => ({ seedMinimal: ctx.faults.seedMinimal });
+
   router.get('/cities', (req, res) => send(res, 200, paged(ctx.state.cities, parse(CitiesQuery, req.query))));
   router.get('/projects', (req, res) => {
     const q = parse(ProjectsQuery, req.query);
-    send(res, 200, paged(ctx.state.projects.filter((p) => q.city_id === undefined || p.city_id === q.city_id), q));
+    const projects = ctx.state.projects.filter((p) => q.city_id === undefined || p.city_id === q.city_id);
+    send(res, 200, paged(projects.map((p) => projectView(p, shape())), q));
   });
   router.get('/buildings', (req, res) => {
     const q = parse(BuildingsQuery, req.query);
     const buildings = ctx.state.buildings.filter((b) => q.project_id === undefined || b.project_id === q.project_id);
-    send(res, 200, paged(buildings.map((b) => buildingView(ctx.state, b)), q));
+    send(res, 200, paged(buildings.map((b) => buildingView(ctx.state, b, shape())), q));
   });
   router.get('/sections', (req, res) => {
     const q = parse(SectionsQuery, req.query);
-    send(res, 200, paged(listSections(ctx.state, q), q));
+    send(res, 200, paged(listSections(ctx.state, q).map((section) => sectionView(section, shape())), q));
   });
   router.get('/premises', (req, res) => {
     const q = parse(PremisesQuery, req.query);
-    send(res, 200, paged(listPremises(ctx.state, q), q));
+    send(res, 200, paged(listPremises(ctx.state, q).map((p) => premiseView(p, shape())), q));
   });
   router.get('/leads', (req, res) => {
     const q = parse(LeadsQuery, req.query);
@@ -1068,13 +1122,13 @@ function providerRoutes(router: Router, ctx: SimulatorContext<BrusnikaState>, cl
   router.get('/time-slots', (req, res) => {
     const q = parse(TimeSlotsQuery, req.query);
     const free = ctx.state.timeSlots
-      .map(timeSlotView)
+      .map(fullTimeSlotView)
       .filter((s) => s.is_free && (q.project_id === undefined || s.project_id === q.project_id) && (q.date === undefined || s.date === q.date));
-    send(res, 200, paged(free, q));
+    send(res, 200, paged(free.map((s) => (shape().seedMinimal ? pick(s, SEED_FIELDS.timeSlot) : s)), q));
   });
   router.post('/time-slots/:id/book', (req, res) => {
     const slot = bookTimeSlot(ctx.state, parse(PathId, req.params.id), parse(BookTimeSlotRequest, req.body), clock());
-    send(res, 200, { data: timeSlotView(slot) });
+    send(res, 200, { data: timeSlotView(slot, shape()) });
   });
 
   router.get('/agencies/search', (req, res) => {
@@ -1095,28 +1149,42 @@ function providerRoutes(router: Router, ctx: SimulatorContext<BrusnikaState>, cl
     send(res, 201, { data: createClient(ctx.state, parse(CreateClientRequest, req.body), clock()) });
   });
 
+  router.get('/bookings', (req, res) => {
+    const q = parse(BookingsQuery, req.query);
+    const found = ctx.state.bookings.filter(
+      (b) => (q.client_id === undefined || b.client_id === q.client_id) && (q.premise_id === undefined || b.premise_id === q.premise_id) && (q.agent_id === undefined || b.agent_id === q.agent_id),
+    );
+    send(res, 200, paged(found.map((b) => bookingView(b, shape())), q));
+  });
   router.post('/bookings', (req, res) => {
-    send(res, 201, { data: bookingView(createBooking(ctx.state, parse(CreateBookingRequest, req.body), clock())) });
+    send(res, 201, { data: bookingView(createBooking(ctx.state, parse(CreateBookingRequest, req.body), clock()), shape()) });
   });
   router.get('/bookings/:id', (req, res) => {
     const id = parse(PathId, req.params.id);
     const booking = findOr(ctx.state.bookings, id, () => new BrusnikaError(404, 'not_found', `Бронирование с id ${id} не найдено`));
-    send(res, 200, { data: bookingView(booking) });
+    send(res, 200, { data: bookingView(booking, shape()) });
   });
   router.post('/bookings/:id/cancel', (req, res) => {
-    send(res, 200, { data: bookingView(cancelBooking(ctx.state, parse(PathId, req.params.id), clock())) });
+    send(res, 200, { data: bookingView(cancelBooking(ctx.state, parse(PathId, req.params.id), clock()), shape()) });
   });
 
+  router.get('/visits', (req, res) => {
+    const q = parse(VisitsQuery, req.query);
+    const found = ctx.state.visits.filter(
+      (v) => (q.client_id === undefined || v.client_id === q.client_id) && (q.project_id === undefined || v.project_id === q.project_id) && (q.agent_id === undefined || v.agent_id === q.agent_id),
+    );
+    send(res, 200, paged(found.map((v) => visitView(v, shape())), q));
+  });
   router.post('/visits', (req, res) => {
-    send(res, 201, { data: visitView(createVisit(ctx.state, parse(CreateVisitRequest, req.body), clock())) });
+    send(res, 201, { data: visitView(createVisit(ctx.state, parse(CreateVisitRequest, req.body), clock()), shape()) });
   });
   router.get('/visits/:id', (req, res) => {
     const id = parse(PathId, req.params.id);
     const visit = findOr(ctx.state.visits, id, () => new BrusnikaError(404, 'not_found', `Показ с id ${id} не найден`));
-    send(res, 200, { data: visitView(visit) });
+    send(res, 200, { data: visitView(visit, shape()) });
   });
   router.post('/visits/:id/cancel', (req, res) => {
-    send(res, 200, { data: visitView(cancelVisit(ctx.state, parse(PathId, req.params.id), clock())) });
+    send(res, 200, { data: visitView(cancelVisit(ctx.state, parse(PathId, req.params.id), clock()), shape()) });
   });
 
   router.use((req: Request) => {

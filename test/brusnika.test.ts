@@ -22,7 +22,7 @@ import {
   takeTimeSlot,
 } from '../simulators/brusnika';
 import { type BookingView, workflowIdFor } from '../workflows/booking';
-import { attachSignal } from '../workflows/brusnika';
+import { attach } from '../workflows/brusnika';
 import { APPROVER_TOKEN, type Stack, eventually, startStack } from './support/stack';
 
 const BRUSNIKA_TOKEN = 'brusnika-test-token';
@@ -34,7 +34,6 @@ const timing = {
   callDeadlineMs: 20_000,
   decisionDeadlineMs: 20_000,
   bookedWatchMs: 60_000,
-  operatorDeadlineMs: 60_000,
   releaseEscalationMs: 5_000,
 };
 
@@ -384,36 +383,24 @@ describe('booking a premise', () => {
 });
 
 describe('a booking request whose answer was lost', () => {
-  test('is flagged with the lead as evidence, and goes on once an operator attaches the booking found in the CRM', async () => {
+  test('the booking its first request made is found by client and premise, and the booking goes on with that one', async () => {
     proxy.loseNextAnswer('POST', '/bookings');
     // Client 804 is fixed to agent 504.
     const started = await book(premiseRequest({ premise_id: 3104, agent_id: 504, purchase_option: 'bill', client: { fullname: 'Фёдорова Ирина Олеговна', phone_number: '+79135670004' } }));
-    const unconfirmed = await untilStage(started.bookingId, 'booking_unconfirmed');
-    expect(unconfirmed).toMatchObject({
-      status: 'awaiting_approval',
-      waitingFor: { on: 'approver', actions: ['attach', 'cancel'], deadline: expect.any(String) },
-    });
-    expect(unconfirmed.attention).toMatch(/refused its retry \("Помещение уже забронировано"\), yet lead \d+ of client 804 on premise 3104 is at stage "бронь"/);
-    const [inCrm] = crm().bookings.filter((b) => b.premise_id === 3104 && b.status !== 'fail');
-    expect(inCrm).toBeDefined();
-
-    const byApp = await stack.api(`/api/v1/bookings/${started.bookingId}/attach`, { method: 'POST', json: { id: inCrm!.id } });
-    expect(byApp.status).toBe(403);
-    const wrong = await stack.api(`/api/v1/bookings/${started.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: 601 } });
-    expect(wrong.status).toBe(200);
-    await until(started.bookingId, 'the wrong id ignored', (v) => v.timeline.some((e) => e.note.startsWith('attach ignored: booking 601 is not this booking')));
-
-    const attached = await stack.api(`/api/v1/bookings/${started.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: inCrm!.id } });
-    expect([200, 202]).toContain(attached.status);
     const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    const [inCrm, ...more] = crm().bookings.filter((b) => b.premise_id === 3104 && b.status !== 'fail');
+    expect(more).toEqual([]);
     expect(confirmed).toMatchObject({ attention: null, references: { booking_id: inCrm!.id } });
-    expect(crm().bookings.filter((b) => b.premise_id === 3104 && b.status !== 'fail')).toHaveLength(1);
+    expect(confirmed.timeline.map((e) => e.note)).toContainEqual(expect.stringMatching(new RegExp(`the booking it made \\(${inCrm!.id}\\) was found by client 804 and premise 3104`)));
+    // Two requests reached the CRM; the second was refused because the first had booked the premise.
+    expect(sim.callsTo('POST', '/bookings').filter((c) => (c.body as { premise_id: number }).premise_id === 3104).map((c) => c.status)).toEqual([201, 409]);
 
     expect((await cancel(started.bookingId)).body.status).toBe('cancelled');
     expect(bookingInCrm(inCrm!.id).status).toBe('fail');
+    expect(premiseInCrm(3104).is_booked).toBe(false);
   });
 
-  test('attach at any other time is a 409 with the reason, and as a signal it is recorded and ignored', async () => {
+  test('attach (retired: such a booking is looked up) is a 409 with the reason, and as a signal it is recorded and ignored', async () => {
     const started = await book(premiseRequest({ premise_id: 2001, client: EXISTING_CLIENT }));
     const failed = await untilStatus(started.bookingId, 'failed');
     expect(failed.error?.code).toBe('premise_not_free');
@@ -424,11 +411,11 @@ describe('a booking request whose answer was lost', () => {
     await untilStatus(running.bookingId, 'confirmed');
     const early = await stack.api(`/api/v1/bookings/${running.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: 1 } });
     expect(early.status).toBe(409);
-    expect(early.body.error.message).toBe('only a booking whose create went unanswered takes an attached id; the booking is confirmed (booked)');
+    expect(early.body.error.message).toBe('the booking is confirmed (booked): attach is not possible now');
     const badBody = await stack.api(`/api/v1/bookings/${running.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: 'x' } });
     expect(badBody.status).toBe(400);
-    await stack.client.workflow.getHandle(workflowIdFor(running.bookingId)).signal(attachSignal, { id: 1 });
-    await until(running.bookingId, 'the signal recorded', (v) => v.timeline.some((e) => e.note.startsWith('attach signal ignored: only a booking whose create went unanswered')));
+    await stack.client.workflow.getHandle(workflowIdFor(running.bookingId)).signal(attach.signal, { id: 1 });
+    await until(running.bookingId, 'the signal recorded', (v) => v.timeline.some((e) => e.note === 'attach signal ignored: the booking is confirmed (booked): attach is not possible now'));
     await cancel(running.bookingId);
   });
 });

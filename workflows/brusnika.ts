@@ -165,7 +165,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
 
     const client = await agentsClient(agentId, premiseRequest.client, premiseRequest.agency);
     const key = { client_id: client.client_id, premise_id: premiseId, agent_id: agentId };
-    const { record } = await b.hold(
+    const { record, found: bookingFound } = await b.hold(
       (made) => (made ? `cancel booking ${made.record.id}` : `the booking of premise ${premiseId} for client ${client.client_id}`),
       () => {
         b.progress({ stage: 'booking_requested', note: `asking the CRM to book premise ${premiseId}` });
@@ -173,6 +173,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
       },
       (releases, made) => (made ? releases.cancelBrusnikaBooking(made.record.id) : releases.releaseBrusnikaBooking(key)),
     );
+    if (bookingFound) b.record.note(bookingFound);
     b.record.addReferences({ booking_id: record.id });
     addResult({ booking: record });
 
@@ -216,7 +217,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     b.record.note(`time slot ${slot.id} (${slot.date} ${slot.time}) held until ${slot.reserved_until ?? 'the CRM frees it'}`);
 
     const key = { client_id: client.client_id, agent_id: agentId, slot: { id: slot.id, project_id: slot.project_id, date: slot.date, time: slot.time } };
-    const { record } = await b.hold(
+    const { record, found: visitFound } = await b.hold(
       (made) => (made ? `cancel visit ${made.record.id} (frees time slot ${slot.id})` : `the visit of client ${client.client_id} on time slot ${slot.id}`),
       () => {
         b.progress({ stage: 'visit_requested', note: `asking the CRM for a visit at ${slot.date} ${slot.time}` });
@@ -229,6 +230,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
         return outcome;
       },
     );
+    if (visitFound) b.record.note(visitFound);
     b.record.addReferences({ visit_id: record.id });
     addResult({ visit: record });
 

@@ -52,8 +52,8 @@ export interface HeldSlot {
   startsAt: string;
 }
 
-/** What a create made; the shape recorded histories hold. */
-export type CreateOutcome<T> = { outcome: 'created'; record: T };
+/** What a create made (the shape recorded histories hold); `found` says how, when an earlier attempt made it. */
+export type CreateOutcome<T> = { outcome: 'created'; record: T; found?: string };
 
 /** What a booking of a premise is known by before it is made. */
 export interface BookingKey {
@@ -199,7 +199,12 @@ export function createBrusnikaActivities({ brusnika, logger }: BrusnikaDeps) {
           );
         }
         if (ours.length === 0) throw err;
-        return { outcome: 'created', record: ours[0]! };
+        const found = ours[0]!;
+        return {
+          outcome: 'created',
+          record: found,
+          found: `an earlier booking request got no readable answer and its retry was refused ("${err.message}"); the booking it made (${found.id}) was found by client ${booking.client_id} and premise ${booking.premise_id}`,
+        };
       }
     },
 
@@ -273,7 +278,12 @@ export function createBrusnikaActivities({ brusnika, logger }: BrusnikaDeps) {
           );
         }
         if (ours.length === 0) throw err;
-        return { outcome: 'created', record: ours[0]! };
+        const found = ours[0]!;
+        return {
+          outcome: 'created',
+          record: found,
+          found: `an earlier visit request got no readable answer and its retry was refused ("${err.message}"); the visit it made (${found.id}) was found by client ${visit.client_id} at ${visit.date} ${visit.time}`,
+        };
       }
     },
 
