@@ -24,6 +24,8 @@ import type { ActionBinding, ProviderBinding } from './providers/binding';
 /** gRPC status codes, as the Temporal client reports them. */
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_NOT_FOUND = 5;
+/** `no poller seen for task queue recently`: no worker has polled for minutes. */
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
 
 /** Namespace of the UUIDv5 that turns a client's Idempotency-Key into its bookingId. */
@@ -135,9 +137,18 @@ export class BookingService {
    * accepted answer returns once the booking has carried it out, or, when the
    * provider takes longer than settleWaitMs, the view as it stands (202).
    */
-  async act(caller: Caller, before: BookingView, name: string, action: ActionBinding, body: unknown): Promise<{ view: BookingView; settled: boolean }> {
+  async act(
+    caller: Caller,
+    before: BookingView,
+    name: string,
+    action: ActionBinding,
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ view: BookingView; settled: boolean }> {
     const { bookingId } = before;
-    if (isTerminal(before.status)) {
+    // The update's id: Temporal keeps one outcome per id, so a retried answer gets the first one's.
+    const updateId = idempotencyKey ? uuidv5(`${caller.client}\n${bookingId}\n${name}\n${idempotencyKey}`, IDEMPOTENCY_NAMESPACE) : undefined;
+    if (isTerminal(before.status) && !updateId) {
       // Cancelling what is cancelled already is a no-op, not an error.
       if (name === 'cancel' && before.status === 'cancelled') return { view: before, settled: true };
       const reason = name === 'cancel' ? before.notCancellableReason : undefined;
@@ -146,10 +157,13 @@ export class BookingService {
     const handle = this.options.client.workflow.getHandle(workflowIdFor(bookingId));
     try {
       const update = action.body
-        ? await handle.startUpdate<BookingView, [unknown]>(action.update, { args: [body], waitForStage: WorkflowUpdateStage.ACCEPTED })
-        : await handle.startUpdate<BookingView, []>(action.update, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+        ? await handle.startUpdate<BookingView, [unknown]>(action.update, { args: [body], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })
+        : await handle.startUpdate<BookingView, []>(action.update, { updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
       this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
-      const carriedOut = await Promise.race([update.result(), delay(this.options.settleWaitMs)]);
+      const outcome = update.result();
+      // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
+      outcome.catch(() => undefined);
+      const carriedOut = await Promise.race([outcome, delay(this.options.settleWaitMs)]);
       if (carriedOut) return { view: carriedOut, settled: true };
       return { view: await this.readView(bookingId), settled: false };
     } catch (err) {
@@ -176,12 +190,12 @@ export class BookingService {
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
       const code = grpcCodeOf(err);
-      if (code !== GRPC_DEADLINE_EXCEEDED && code !== GRPC_UNAVAILABLE) throw err;
+      if (code !== GRPC_DEADLINE_EXCEEDED && code !== GRPC_UNAVAILABLE && code !== GRPC_FAILED_PRECONDITION) throw err;
       const described = await handle.describe();
       if (described.status.name === 'COMPLETED') return (await handle.result()) as BookingView;
       // No worker answered (none running, or too busy): the booking itself is safe in Temporal.
       this.options.logger.warn({ bookingId, err }, 'status query unanswered');
-      throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly');
+      throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly', undefined, { 'Retry-After': '5' });
     }
   }
 }

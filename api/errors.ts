@@ -19,6 +19,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: FieldProblem[],
+    /** Headers the answer carries (Retry-After on a 503). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -66,7 +68,7 @@ export function providerApiError(provider: string, err: unknown, known?: KnownRe
     case FailureType.ProviderAuthRejected:
       return new ApiError(502, 'provider_auth_rejected', `${err.message}; an operator must check ${provider.toUpperCase()}_TOKEN`);
     case FailureType.ProviderUnavailable:
-      return new ApiError(503, 'provider_unavailable', `${err.message}; try again shortly`);
+      return new ApiError(503, 'provider_unavailable', `${err.message}; try again shortly`, undefined, { 'Retry-After': '5' });
     default:
       return new ApiError(502, 'provider_error', `${provider}: ${err.message}`);
   }
@@ -75,7 +77,7 @@ export function providerApiError(provider: string, err: unknown, known?: KnownRe
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof ApiError) {
-      res.status(err.status).json(err.toJSON());
+      res.status(err.status).set(err.headers ?? {}).json(err.toJSON());
       return;
     }
     // Body parser errors (malformed JSON, too large) carry their status.

@@ -13,8 +13,13 @@ export const BookingIdParam = z.uuid({ error: 'a bookingId is a UUID' });
 export const ListQuery = z.object({
   provider: z.enum(PROVIDERS).optional(),
   status: z.enum(BOOKING_STATUSES).optional(),
-  /** A provider's reference, `provider:name:value` (e.g. `oks:shows_id:836603`). */
-  reference: z.string().min(3).optional(),
+  /** A provider's reference, `provider:name:value` (e.g. `oks:shows_id:836603`); printable, no quotes: it reaches a visibility query. */
+  reference: z
+    .string()
+    .max(200, 'reference is at most 200 characters')
+    .regex(/^[a-z0-9_]+:[^:\s"'\\]+:[^\s"'\\]+$/, 'reference is provider:name:value (e.g. oks:shows_id:836603), without spaces, quotes or control characters')
+    .refine((value) => [...value].every((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f), 'reference must not contain control characters')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
@@ -68,7 +73,8 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
     }
     requireRole(caller, action.roles, req.params.action);
     const body = action.body ? validate(action.body, req.body ?? {}, `${req.params.action} body`) : undefined;
-    const { view, settled } = await service.act(caller, current, req.params.action, action, body);
+    const key = validate(IdempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header', ['Idempotency-Key']);
+    const { view, settled } = await service.act(caller, current, req.params.action, action, body, key);
     res.status(settled ? 200 : 202).json(view);
   });
 

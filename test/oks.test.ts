@@ -367,6 +367,23 @@ describe('durability', () => {
   });
 });
 
+describe('answers are safe to retry', () => {
+  test('an answer retried with the same Idempotency-Key gets the first answer\'s outcome, even after the booking ended', async () => {
+    const started = await book();
+    await untilStatus(started.bookingId, 'held');
+    const key = { 'idempotency-key': `complete-${randomUUID()}` };
+    const first = await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST', headers: key });
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('completed');
+    const retried = await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST', headers: key });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toEqual(first.body);
+    // Without the key the same answer is a new one, and the booking has moved on.
+    const again = await stack.api(`/api/v1/bookings/${started.bookingId}/complete`, { method: 'POST' });
+    expect(again.status).toBe(409);
+  });
+});
+
 describe('the API refuses what it cannot take', () => {
   test('every invalid field is named in a 400', async () => {
     const res = await stack.api('/api/v1/bookings', {
@@ -416,6 +433,14 @@ describe('the API refuses what it cannot take', () => {
     expect(badId.body.error.fields).toEqual([{ field: 'bookingId', message: 'a bookingId is a UUID' }]);
     await untilStatus(started.bookingId, 'held');
     await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+
+  test('a list filter that could break the visibility query is a 400, not a hang', async () => {
+    for (const reference of ['ab%00cd', 'oks:shows_id:1%22%20OR%20%221', 'no-colons']) {
+      const res = await stack.api(`/api/v1/bookings?reference=${reference}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.fields).toContainEqual(expect.objectContaining({ field: 'reference' }));
+    }
   });
 
   test('lists show the caller\'s own bookings, filtered by status', async () => {
