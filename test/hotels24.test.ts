@@ -539,10 +539,9 @@ describe('answers lost or unreadable', () => {
   });
 
   test('a lost answer of hotels24 stopping at complete (the hotel changed its price) is never accepted unseen: the approver sees the differences', async () => {
-    const tariff = '507f1f77bcf86cd799439022'; // Днестр, Семейный: 1200 a night (room 202)
-    const request = hotelRequest({ blocks: [{ tariff, total_cost: 1200, quantity: 1 }] });
+    const request = hotelRequest({ blocks: [{ tariff: LUX, total_cost: 1800, quantity: 1 }] });
     const { bookingId, requestId } = await atConfirmation(request);
-    changeHotels24Tariff(sim.ctx.state, tariff, { base_price: 1250 });
+    changeHotels24Tariff(sim.ctx.state, LUX, { base_price: 1900 });
     try {
       sim.setFaults({ hangNext: 1, hangMs: 1_500, faultsOn: '^POST /booking/hotel$' });
       const from = sim.ctx.calls.length;
@@ -550,11 +549,11 @@ describe('answers lost or unreadable', () => {
       const stopped = await until(bookingId, 'awaiting_approval', 'complete');
 
       expect(stopped.waitingFor?.details?.differences).toEqual([
-        { field: 'blocks.0.total_cost', requested: 1200, actual: 1250 },
-        { field: 'blocks.0.recovery.sum', requested: 360, actual: 375 },
+        { field: 'blocks.0.total_cost', requested: 1800, actual: 1900 },
+        { field: 'blocks.0.recovery.sum', requested: 1800, actual: 1900 },
       ]);
       expect(stopped.cancellable).toBe(true);
-      expect(roomsLeft(202, request.arrival_date)).toBe(3);
+      expect(roomsLeft(102, request.arrival_date)).toBe(2);
       expect(sentSince(from)).toEqual([
         [requestId, 1, null], // hotels24 stops at complete, the answer lost
         [requestId, null, 'postRequisites'], // refused: the request stands beyond it
@@ -562,9 +561,9 @@ describe('answers lost or unreadable', () => {
       ]);
       await lateAnswerOut(from, 1_500);
       await act(bookingId, 'reject', { reason: 'too dear now' });
-      expect(roomsLeft(202, request.arrival_date)).toBe(3);
+      expect(roomsLeft(102, request.arrival_date)).toBe(2);
     } finally {
-      changeHotels24Tariff(sim.ctx.state, tariff, { base_price: 1200 });
+      changeHotels24Tariff(sim.ctx.state, LUX, { base_price: 1800 });
     }
   });
 
