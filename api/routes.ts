@@ -1,5 +1,5 @@
 /** `/api/v1/bookings`: start, read, list, and answer bookings of every provider. */
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { z } from 'zod';
 import { BOOKING_STATUSES, PROVIDERS, type Provider } from '../workflows/booking';
 import { callerOf, requireRole } from './auth';
@@ -78,5 +78,15 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
     res.status(settled ? 200 : 202).json(view);
   });
 
+  // A known path asked with another method: 405 naming the ones it takes, not a 404.
+  router.all('/', methodNotAllowed('GET, POST'));
+  router.all('/:bookingId', methodNotAllowed('GET'));
+  router.all('/:bookingId/:action', methodNotAllowed('POST'));
   return router;
+}
+
+export function methodNotAllowed(allow: string) {
+  return (req: Request): never => {
+    throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow });
+  };
 }

@@ -3,6 +3,7 @@
  * the worker, and the oks simulator over HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { WorkflowFailedError } from '@temporalio/client';
 import { oksBinding } from '../api/providers/oks';
 import { OKS_BOOKED_LAYOUTS, OKS_UNIT_BOOKED_ERROR, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
@@ -11,7 +12,7 @@ import type { OksState } from '../simulators/oks';
 import { type BookingView, cancelSignal, statusQuery, workflowIdFor } from '../workflows/booking';
 import { complete } from '../workflows/oks';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
-import { APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
 
 const OKS_TOKEN = 'oks-test-token';
 const UNBOOK = '/api/v1/service/projects/layouts/unbook';
@@ -432,6 +433,30 @@ describe('the API refuses what it cannot take', () => {
     expect(badId.status).toBe(400);
     expect(badId.body.error.fields).toEqual([{ field: 'bookingId', message: 'a bookingId is a UUID' }]);
     await untilStatus(started.bookingId, 'held');
+    await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
+  });
+
+  test('a known path asked with a method it does not take is a 405 naming the ones it does', async () => {
+    const started = await book();
+    // fetch refuses TRACE: asked over plain HTTP.
+    const trace = await new Promise<{ status?: number; allow?: string | string[] }>((resolve, reject) => {
+      request(`${stack.apiUrl}/api/v1/bookings`, { method: 'TRACE', headers: { authorization: `Bearer ${APP_TOKEN}` } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode, allow: res.headers.allow });
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(trace).toEqual({ status: 405, allow: 'GET, POST' });
+    for (const [method, path, allow] of [
+      ['PATCH', '/api/v1/bookings', 'GET, POST'],
+      ['DELETE', `/api/v1/bookings/${started.bookingId}`, 'GET'],
+      ['GET', `/api/v1/bookings/${started.bookingId}/cancel`, 'POST'],
+    ] as const) {
+      const res = await stack.api(path, { method });
+      expect([method, res.status, res.headers.get('allow')]).toEqual([method, 405, allow]);
+      expect(res.body.error.code).toBe('method_not_allowed');
+    }
     await stack.api(`/api/v1/bookings/${started.bookingId}/cancel`, { method: 'POST', json: {} });
   });
 
