@@ -16,7 +16,7 @@ import { AcceptAnswer, BookingFields, type Hotels24BookingRequest, RejectAnswer,
 import { releaseUnknown } from '../common/release';
 import type { BookingStart, BookingView, CancelRequest } from './booking';
 import { describeFailure } from './failures';
-import { type Answer, type Progress, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import { type Progress, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 
 export { AcceptAnswer, Hotels24BookingRequest, RejectAnswer, Requisites } from '../activities/hotels24/request';
 
@@ -93,7 +93,7 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
         return parsed.success ? undefined : `invalid requisites: ${problemsOf(parsed.error)}`;
       }),
     ],
-    // Nothing to release but the rooms being booked, which only an operator can settle.
+    // Nothing is held before complete, and hotels24 cancels nothing: the one release (the rooms) flags them for an operator.
     releases: hotels24,
     releasePauseMs: timing.retryMaxMs,
     answeredAtOnceBefore: [accept, reject, requisites, cancel],
@@ -201,47 +201,45 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
 
 /** Where a person must look: conditions that differ, missing requisites, or the final confirmation. */
 function stopAt(at: HotelStop, timing: Hotels24Timing): Wait {
-  const details = {
-    request_id: at.requestId,
-    stage: at.state,
-    status: at.status,
-    // What hotels24 shows at this stage: actual conditions, general_conditions, requisites, living.
-    booking: at.booking,
-    ...(at.differences.length ? { differences: at.differences } : {}),
-    ...(at.missing.length ? { missing: at.missing } : {}),
-  };
-  const stop = { stage: at.state, atDeadline: `the booking expires; ${NOTHING_HELD}`, details };
-  const approver: Answer[] = [accept, reject, cancel];
-  if (at.status === 'rejected') {
-    return {
-      ...stop,
-      status: 'awaiting_approval',
+  const stops = {
+    rejected: {
       note: `hotels24 rejected the requested conditions at ${at.state}; waiting for the approver`,
       on: 'approver',
-      answers: approver,
-      until: Date.now() + timing.conditionsDecisionMs,
+      answers: [accept, reject, cancel],
+      waitMs: timing.conditionsDecisionMs,
       what: `hotels24's actual conditions differ from the requested ones (${at.differences.map((d) => d.field).join(', ')}): accept them, optionally with corrected data, or reject the booking`,
-    };
-  }
-  if (at.status === 'requirements') {
-    return {
-      ...stop,
-      status: 'awaiting_approval',
+    },
+    requirements: {
       note: "hotels24 needs the booker's requisites; waiting for them",
       on: 'client',
       answers: [requisites, reject, cancel],
-      until: Date.now() + timing.requisitesWaitMs,
+      waitMs: timing.requisitesWaitMs,
       what: `the booker's requisites are missing (${at.missing.join(', ')}): supply them`,
-    };
-  }
+    },
+    ok: {
+      note: 'hotels24 shows the booking for the final confirmation; waiting for the approver',
+      on: 'approver',
+      answers: [accept, reject, cancel],
+      waitMs: timing.confirmationWaitMs,
+      what: 'final confirmation: accept to book the rooms (a completed hotel booking cannot be cancelled), or reject',
+    },
+  } as const;
+  const { waitMs, ...stop } = stops[at.status];
   return {
     ...stop,
     status: 'awaiting_approval',
-    note: 'hotels24 shows the booking for the final confirmation; waiting for the approver',
-    on: 'approver',
-    answers: approver,
-    until: Date.now() + timing.confirmationWaitMs,
-    what: 'final confirmation: accept to book the rooms (a completed hotel booking cannot be cancelled), or reject',
+    stage: at.state,
+    until: Date.now() + waitMs,
+    atDeadline: `the booking expires; ${NOTHING_HELD}`,
+    details: {
+      request_id: at.requestId,
+      stage: at.state,
+      status: at.status,
+      // What hotels24 shows at this stage: actual conditions, general_conditions, requisites, living.
+      booking: at.booking,
+      ...(at.differences.length ? { differences: at.differences } : {}),
+      ...(at.missing.length ? { missing: at.missing } : {}),
+    },
   };
 }
 
