@@ -1,10 +1,14 @@
 /**
- * chrono (Publik agendas) simulator, written from seeds/chrono-bookings-api.md:
+ * chrono (Publik agendas) simulator, written from chrono's bookings API document (the seed):
  * places on the events of agendas, each event with a main list and, when it
  * has one, a waiting list. Managing a booking follows the seed: list, read,
  * PATCH (presence, absence reason, any other key into `extra_data`), cancel,
  * accept, suspend, resize, anonymize, DELETE. Refusals are HTTP 200 with
  * `err` != 0 and the seed's `err_class`, verbatim.
+ *
+ * Seed-minimal mode (`faults.seedMinimal`): every answer carries exactly the
+ * fields the seed's examples list (fillslot: err, booking_id, in_waiting_list,
+ * the project's assumption; DELETE: err alone), nothing the product adds.
  *
  * Assumptions where the seed is silent:
  * - Creation is the product's `POST /api/agenda/{agenda}/fillslot/{slot}/` (DESIGN.md); `slot` is the event's id or slug.
@@ -565,6 +569,11 @@ function fillslot(ctx: SimulatorContext<ChronoState>) {
     };
     ctx.state.bookings.push(booking);
 
+    // Seed-minimal: what the project's assumption of fillslot promises, nothing more.
+    if (ctx.faults.seedMinimal) {
+      res.json({ err: 0, booking_id: booking.id, in_waiting_list: booking.in_waiting_list });
+      return;
+    }
     const bookingUrl = `${req.protocol}://${req.get('host')}/api/booking/${booking.id}/`;
     res.json({
       err: 0,
@@ -759,7 +768,8 @@ export const chronoSimulator: SimulatorDefinition<ChronoState> = {
       onBooking(ctx, 'delete', (booking, _req, res) => {
         if (booking.cancellation_datetime) return refuse(res, 1, 'booking is cancelled');
         ctx.state.bookings.splice(ctx.state.bookings.indexOf(booking), 1);
-        res.json({ err: 0, booking_id: booking.id });
+        // The seed's example answers {"err": 0}, with a stray `"booking_id": 4` block after it: seed-minimal keeps the first.
+        res.json(ctx.faults.seedMinimal ? { err: 0 } : { err: 0, booking_id: booking.id });
       }),
     );
 

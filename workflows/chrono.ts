@@ -1,48 +1,36 @@
 /**
  * Places on a chrono agenda (public services), for the booking's whole life:
  * fillslot puts the booking on the event's main list (confirmed) or on its
- * waiting list, where it waits for an approver to accept or reject it until
- * its deadline. While confirmed it can be suspended (back to the waiting
- * list), resized, cancelled; after the event presence is marked; once the
- * retention period after the event is over the booking is anonymized at
- * chrono and completes. It can be deleted on request at any time.
+ * waiting list, where an approver accepts or rejects it before a deadline.
+ * While confirmed it can be suspended (back to the waiting list), resized,
+ * cancelled; after the event presence is marked; once the retention period
+ * after the event is over the booking is anonymized at chrono and completes.
+ * It can be deleted on request at any time. When chrono refuses an answer
+ * (`err` != 0) the answer fails with chrono's words and the booking stays
+ * where it is, unless the refusal says where chrono has it: the view follows.
  *
- * Every answer (accept, reject, suspend, resize, markPresence, cancel,
- * delete) is carried out by the workflow itself, one at a time, so what
- * chrono holds and what the view says never drift apart. When chrono refuses
- * (`err` != 0), the booking stays where it is, unless the refusal itself
- * says where chrono has it (e.g. "booking is not in waiting list"), and the
- * view follows chrono.
+ * fillslot is a hold: its release, registered before the call, cancels
+ * whatever chrono booking carries this booking's tag (our bookingId, which
+ * chrono keeps in `extra_data`), so a lost or unreadable answer leaves nothing.
+ * When chrono does not say when the event takes place (the seed never promises
+ * `datetime` / `end_datetime`), presence can be marked at any time on the main
+ * list and the booking is anonymized once the retention period, counted from
+ * the booking, is over.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  type SignalDefinition,
-  allHandlersFinished,
-  condition,
-  defineSignal,
-  defineUpdate,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
+import { ActivityFailure, type ActivityInterfaceFor, patched, proxyActivities } from '@temporalio/workflow';
 import type { ChronoActivities, FilledSlot } from '../activities/chrono/activities';
-import type { ChronoBookingRequest, ChronoPlace, ChronoRefusal, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
-import { type BookingStart, type BookingView, type CancelRequest, cancelSignal, cancelUpdate, statusQuery } from './booking';
-import { BookingRecord } from './booking-record';
+import type { ChronoBookingRequest, ChronoRefusal, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
+import type { BookingStart, BookingView } from './booking';
+import { describeFailure } from './failures';
+import { type Booking, type Given, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
-import { CompensationStack } from './compensations';
-import { describeFailure, failureOfSteps } from './failures';
-import { FailureType } from '../common/failure-types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface ChronoTiming {
   /** How long an approver has to accept a booking on the waiting list; never past the event's start. */
   approvalMs: number;
-  /** How long a booking keeps its personal data after the event before it is anonymized. */
+  /** How long a booking keeps its personal data after the event (or after the booking, when chrono does not say when the event is) before it is anonymized. */
   retentionMs: number;
   /** How long chrono may stay unreachable before a booking, or an answer, gives up. */
   providerDeadlineMs: number;
@@ -67,358 +55,201 @@ export interface ReasonRequest {
   reason?: string;
 }
 
-// Signals are for people in the Temporal UI / CLI; updates for the API (a refusal is a 409 with its reason).
-export const acceptSignal = defineSignal('accept');
-export const acceptUpdate = defineUpdate<BookingView>('acceptBooking');
-export const rejectSignal = defineSignal<[ReasonRequest?]>('reject');
-export const rejectUpdate = defineUpdate<BookingView, [ReasonRequest?]>('rejectBooking');
-export const suspendSignal = defineSignal<[ReasonRequest?]>('suspend');
-export const suspendUpdate = defineUpdate<BookingView, [ReasonRequest?]>('suspendBooking');
-export const resizeSignal = defineSignal<[ResizeRequest]>('resize');
-export const resizeUpdate = defineUpdate<BookingView, [ResizeRequest]>('resizeBooking');
-export const markPresenceSignal = defineSignal<[PresenceRequest]>('markPresence');
-export const markPresenceUpdate = defineUpdate<BookingView, [PresenceRequest]>('markBookingPresence');
-export const deleteSignal = defineSignal<[ReasonRequest?]>('delete');
-export const deleteUpdate = defineUpdate<BookingView, [ReasonRequest?]>('deleteBooking');
+export const accept = defineAnswer('accept', 'acceptBooking');
+export const reject = defineAnswer<[ReasonRequest?]>('reject', 'rejectBooking');
+export const suspend = defineAnswer<[ReasonRequest?]>('suspend', 'suspendBooking');
+export const resize = defineAnswer<[ResizeRequest]>('resize', 'resizeBooking');
+export const markPresence = defineAnswer<[PresenceRequest]>('markPresence', 'markBookingPresence');
+export const deleteBooking = defineAnswer<[ReasonRequest?]>('delete', 'deleteBooking');
+/** @deprecated `accept.update`; kept for the scripts that still name it. */
+export const acceptUpdate = accept.update;
 
-type Command =
-  | { kind: 'accept' }
-  | { kind: 'reject'; reason?: string }
-  | { kind: 'suspend'; reason?: string }
-  | { kind: 'resize'; count: number }
-  | { kind: 'markPresence'; presence: PresenceRequest }
-  | { kind: 'cancel'; reason?: string }
-  | { kind: 'delete'; reason?: string };
-type CommandKind = Command['kind'];
+/** Bookings started since fillslot's release finds chrono's booking by its tag (earlier ones cancel it by id). */
+const RELEASE_BY_TAG = 'chrono-release-by-tag';
+const RELEASING = 'cancelling the booking at chrono';
 
-const DONE: Record<CommandKind, string> = {
-  accept: 'accepted',
-  reject: 'rejected',
-  suspend: 'suspended',
-  resize: 'resized',
-  markPresence: 'marked present or absent',
-  cancel: 'cancelled',
-  delete: 'deleted',
-};
-
-type Outcome = { done: true } | { done: false; reason: string };
-
-/** Where the booking is: being created, on one of chrono's lists, or past the point of answers. */
-type Place = 'filling' | 'waiting_list' | 'main_list' | 'closing';
+type Place = 'waiting_list' | 'main_list' | 'event_over';
 
 export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<BookingView> {
+  const releaseByTag = patched(RELEASE_BY_TAG);
   const timing: ChronoTiming = { ...defaultChronoTiming, ...input.timing };
-  const booking = new BookingRecord(input.bookingId, 'chrono', input.client);
+  const { bookingId, request } = input;
   const chrono = proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.providerDeadlineMs });
   // Anonymizing is owed to the user: it retries until chrono takes it.
   const chronoUntilDone = proxyActivities<ChronoActivities>(PROVIDER_CALL);
-  const chronoRelease = proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
-  const releases = new CompensationStack(booking, {
-    activities: chronoRelease,
-    pauseBetweenRoundsMs: timing.releaseRetryPauseMs,
-  });
-
-  let place = 'filling' as Place;
   let slot: FilledSlot | undefined;
-  let approvalDeadline = 0;
-  let pending: { id: number; command: Command } | undefined;
-  let nextCommandId = 1;
-  const outcomes = new Map<number, Outcome>();
+  const eventOver = (): boolean => Boolean(slot?.endsAt) && Date.now() >= Date.parse(slot!.endsAt!);
+  const overFor = (what: string): string | undefined => (eventOver() ? `the event is over (${slot!.end_datetime}): the booking can no longer be ${what}` : undefined);
+  const b: Booking<ActivityInterfaceFor<ChronoActivities>> = openBooking(input, {
+    provider: 'chrono',
+    answers: [
+      takes(accept),
+      takes(reject),
+      takes<[ReasonRequest?]>(suspend, () => overFor('suspended')),
+      takes(resize, (r) => (Number.isInteger(r?.count) && r.count >= 1 ? overFor('resized') : 'count must be a whole number of places, at least 1')),
+      takes(markPresence, (p) => (typeof p?.user_was_present === 'boolean' ? undefined : 'user_was_present must be true or false')),
+      takes(deleteBooking),
+    ],
+    cancelCheck: (): string | undefined => (b.stage === 'releasing' ? 'the booking is already being cancelled at chrono' : undefined),
+    releases: proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    releasePauseMs: timing.releaseRetryPauseMs,
+  });
   const result: Record<string, unknown> = {};
-
-  const eventOver = (): boolean => slot !== undefined && Date.now() >= Date.parse(slot.endsAt);
-  const anonymizeAt = (): number => Date.parse(slot!.endsAt) + timing.retentionMs;
   const publish = (changes: Record<string, unknown>): void => {
     Object.assign(result, changes);
-    booking.setResult({ ...result });
+    b.record.setResult({ ...result });
   };
+  const because = (r?: ReasonRequest): string => (r?.reason ? ` (${r.reason})` : '');
 
-  // ---------------------------------------------------------------------------
-  // Answers: when each is allowed, and how it reaches the main flow.
-
-  const whyNot = (kind: CommandKind): string | undefined => {
-    if (booking.isTerminal || place === 'closing') return `the booking is ${booking.status} (${booking.stage}): ${kind} is no longer possible`;
-    if (pending) return `the booking is busy with ${pending.command.kind}; try again once it is done`;
-    const onList = place === 'waiting_list' ? 'on the waiting list' : place === 'main_list' ? 'confirmed on the main list' : 'being booked at chrono';
-    switch (kind) {
-      case 'accept':
-      case 'reject':
-        return place === 'waiting_list' ? undefined : `only a booking on the waiting list can be ${DONE[kind]}; this one is ${onList}`;
-      case 'suspend':
-      case 'resize':
-        if (place !== 'main_list') return `only a confirmed booking can be ${DONE[kind]}; this one is ${onList}`;
-        return eventOver() ? `the event is over (${slot!.end_datetime}): the booking can no longer be ${DONE[kind]}` : undefined;
-      case 'markPresence':
-        if (place !== 'main_list') return `presence is marked on a confirmed booking; this one is ${onList}`;
-        return eventOver() ? undefined : `presence is marked after the event, which ends at ${slot!.end_datetime}`;
-      case 'cancel':
-        return place === 'main_list' && eventOver() ? `the event is over (${slot!.end_datetime}): the booking can no longer be cancelled, only deleted` : undefined;
-      case 'delete':
-        return place === 'filling' ? 'the booking is still being made at chrono; delete it once chrono has answered' : undefined;
-    }
-  };
-  /** Signals from the Temporal UI carry whatever JSON was typed: checked as the API's schemas would. */
-  const badInput = (command: Command): string | undefined => {
-    if (command.kind === 'resize' && !(Number.isInteger(command.count) && command.count >= 1)) return 'count must be a whole number of places, at least 1';
-    if (command.kind === 'markPresence' && typeof command.presence?.user_was_present !== 'boolean') return 'user_was_present must be true or false';
-    return undefined;
-  };
-  const refusalOf = (command: Command): string | undefined => {
-    // A second cancel while the first is carried out is the same cancel.
-    if (command.kind === 'cancel' && pending?.command.kind === 'cancel') return undefined;
-    return whyNot(command.kind) ?? badInput(command);
-  };
-  const enqueue = (command: Command): number => {
-    if (command.kind === 'cancel' && pending?.command.kind === 'cancel') return pending.id;
-    const id = nextCommandId++;
-    pending = { id, command };
-    booking.note(`${command.kind} requested${'reason' in command && command.reason ? `: ${command.reason}` : ''}`);
-    return id;
-  };
-  /** The update returns once chrono has answered; a refusal fails the update with its reason. */
-  const answerByUpdate = async (command: Command): Promise<BookingView> => {
-    const id = enqueue(command);
-    // Cancel while chrono is still booking: the answer is taken, carried out once the booking exists.
-    if (place === 'filling') return booking.view;
-    await condition(() => outcomes.has(id));
-    const outcome = outcomes.get(id)!;
-    if (!outcome.done) throw ApplicationFailure.create({ message: outcome.reason, type: FailureType.ProviderRefused, nonRetryable: true });
-    return booking.view;
-  };
-  const answerBySignal = (command: Command): void => {
-    const refusal = refusalOf(command);
-    if (refusal) booking.note(`${command.kind} signal ignored: ${refusal}`);
-    else if (command.kind === 'cancel' && pending?.command.kind === 'cancel') booking.note('cancel signal: a cancel is already under way');
-    else enqueue(command);
-  };
-  const handle = <SignalArgs extends unknown[], UpdateArgs extends unknown[]>(
-    signal: SignalDefinition<SignalArgs>,
-    update: UpdateDefinition<BookingView, UpdateArgs>,
-    commandOf: (...args: SignalArgs | UpdateArgs) => Command,
-  ): void => {
-    setHandler(signal, (...args: SignalArgs) => answerBySignal(commandOf(...args)));
-    setHandler(update, (...args: UpdateArgs) => answerByUpdate(commandOf(...args)), {
-      validator: (...args: UpdateArgs) => {
-        const refusal = refusalOf(commandOf(...args));
-        if (refusal) throw new Error(refusal);
-      },
-    });
-  };
-
-  setHandler(statusQuery, () => booking.view);
-  handle(acceptSignal, acceptUpdate, () => ({ kind: 'accept' }));
-  handle(rejectSignal, rejectUpdate, (request?: ReasonRequest) => ({ kind: 'reject', reason: request?.reason }));
-  handle(suspendSignal, suspendUpdate, (request?: ReasonRequest) => ({ kind: 'suspend', reason: request?.reason }));
-  handle(resizeSignal, resizeUpdate, (request: ResizeRequest) => ({ kind: 'resize', count: request?.count }));
-  handle(markPresenceSignal, markPresenceUpdate, (presence: PresenceRequest) => ({ kind: 'markPresence', presence }));
-  handle(cancelSignal, cancelUpdate, (request?: CancelRequest) => ({ kind: 'cancel', reason: request?.reason }));
-  handle(deleteSignal, deleteUpdate, (request?: ReasonRequest) => ({ kind: 'delete', reason: request?.reason }));
-
-  // ---------------------------------------------------------------------------
-  // Where the booking stands, as chrono has it.
-
-  const enterWaitingList = (note: string): void => {
-    place = 'waiting_list';
-    const start = Date.parse(slot!.startsAt);
-    const byRule = Date.now() + timing.approvalMs;
-    approvalDeadline = start > Date.now() ? Math.min(byRule, start) : byRule;
-    publish({ in_waiting_list: true });
-    booking.setCancellable(true);
-    booking.moveTo('awaiting_approval', 'waiting_list', note, {
-      on: 'approver',
-      actions: ['accept', 'reject', 'cancel', 'delete'],
-      deadline: new Date(approvalDeadline).toISOString(),
-      atDeadline: 'the booking is cancelled at chrono and expires',
-    });
-  };
-  const enterMainList = (note: string): void => {
-    place = 'main_list';
-    publish({ in_waiting_list: false });
-    if (eventOver()) showEventOver(note);
-    else {
-      booking.moveTo('confirmed', 'main_list', note, {
-        on: 'client',
-        actions: ['resize', 'suspend', 'cancel', 'delete'],
-        deadline: slot!.endsAt,
-        atDeadline: 'the event is over: presence can be marked until the booking is anonymized',
-      });
-    }
-  };
-  const showEventOver = (note: string): void => {
-    booking.setCancellable(false, 'the event is over: the booking can no longer be cancelled, only deleted');
-    booking.moveTo('confirmed', 'event_over', note, {
-      on: 'approver',
-      actions: ['markPresence', 'delete'],
-      deadline: new Date(anonymizeAt()).toISOString(),
-      atDeadline: 'the booking is anonymized at chrono and completes',
-    });
-  };
-  /** The end for a booking that gave its places back: whatever is held is released first. */
-  const releaseAndEnd = async (status: 'cancelled' | 'expired', stage: string, note: string): Promise<void> => {
-    place = 'closing';
-    booking.moveTo(booking.status, 'releasing', 'cancelling the booking at chrono', { on: 'provider', actions: [], deadline: null, atDeadline: '' });
-    await releases.unwind();
-    booking.moveTo(status, stage, note);
-  };
-  /** A refusal that says where chrono has the booking: the view follows chrono. Returns whether the booking ended. */
-  const followChrono = (chronoPlace: ChronoPlace): boolean => {
-    if (chronoPlace === 'cancelled') {
-      place = 'closing';
-      booking.moveTo('cancelled', 'cancelled_at_chrono', 'chrono has the booking cancelled: it was cancelled outside this workflow');
-      return true;
-    }
-    if (chronoPlace === 'waiting_list' && place !== 'waiting_list') enterWaitingList('chrono has the booking on the waiting list (suspended at chrono): awaiting approval again');
-    if (chronoPlace === 'main_list' && place !== 'main_list') enterMainList('chrono has the booking on the main list (accepted at chrono): confirmed');
-    return false;
-  };
-
-  // ---------------------------------------------------------------------------
-  // Carrying out an answer. Returns whether the booking ended.
-
-  const carryOut = async ({ id, command }: { id: number; command: Command }): Promise<boolean> => {
-    const chronoId = slot!.booking_id;
-    const settle = (outcome: Outcome, ended: boolean): boolean => {
-      if (outcome.done && result.lastRefusal) publish({ lastRefusal: null });
-      outcomes.set(id, outcome);
-      pending = undefined;
-      return ended;
-    };
-    const because = 'reason' in command && command.reason ? ` (${command.reason})` : '';
+  return b.run(async () => {
+    // The answer may be lost or unreadable once chrono has booked: the release finds the booking by its tag.
+    let salvagedId: number | undefined;
+    let filled: FilledSlot;
     try {
-      switch (command.kind) {
-        case 'accept': {
-          const { overbooked_places } = await chrono.acceptChronoBooking(chronoId);
-          publish({ overbooked_places });
-          enterMainList(
-            overbooked_places > 0
-              ? `accepted by an approver: on the main list, the event is overbooked by ${overbooked_places} place(s)`
-              : 'accepted by an approver: on the main list',
-          );
-          return settle({ done: true }, false);
-        }
-        case 'reject':
-          await releaseAndEnd('cancelled', 'rejected', `rejected by an approver${because}; the booking was cancelled at chrono`);
-          return settle({ done: true }, true);
-        case 'cancel':
-          await releaseAndEnd('cancelled', 'cancelled', `cancelled${because}; the places were given back at chrono`);
-          return settle({ done: true }, true);
-        case 'suspend':
-          await chrono.suspendChronoBooking(chronoId);
-          enterWaitingList(`suspended${because}: back on the waiting list, awaiting approval again`);
-          return settle({ done: true }, false);
-        case 'resize': {
-          const before = result.count;
-          await chrono.resizeChronoBooking(chronoId, command.count);
-          publish({ count: command.count });
-          booking.note(`resized from ${String(before)} to ${command.count} place(s)`);
-          return settle({ done: true }, false);
-        }
-        case 'markPresence': {
-          const { user_was_present, user_absence_reason = '', extra_data = null } = command.presence;
-          await chrono.markChronoPresence(chronoId, command.presence);
-          publish({ presence: { user_was_present, user_absence_reason, extra_data } });
-          booking.note(user_was_present ? 'marked present' : 'marked absent');
-          return settle({ done: true }, false);
-        }
-        case 'delete': {
-          const status = eventOver() ? 'completed' : 'cancelled';
-          await chrono.deleteChronoBooking(chronoId);
-          place = 'closing';
-          booking.moveTo(status, 'deleted', `deleted at chrono on request${because}`);
-          return settle({ done: true }, true);
-        }
-      }
+      filled = await b.hold(
+        (taken) => `the chrono booking ${taken?.booking_id ?? salvagedId ?? 'tagged with this booking'}`,
+        () => {
+          b.progress({ stage: 'filling_slot', note: `asking chrono for ${request.count} place(s) on ${request.agenda}/${request.slot}` });
+          return chrono.fillChronoSlot(bookingId, request);
+        },
+        (releases, taken) =>
+          releaseByTag
+            ? releases.releaseChronoSlot(bookingId, { user_external_id: request.user_external_id, agenda: request.agenda }, taken?.booking_id ?? salvagedId)
+            : releases.cancelChronoBooking(taken!.booking_id),
+      );
     } catch (err) {
-      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      if (!(err instanceof ActivityFailure)) throw err;
       const error = describeFailure(err);
       const refusal = chronoRefusalIn(error.providerDetails);
-      const said = refusal ? `chrono refused ${command.kind}: ${refusal.err_class} (${refusal.meaning})` : `${command.kind} failed: ${error.message}`;
-      publish({ lastRefusal: { action: command.kind, ...(refusal ? { err_class: refusal.err_class, meaning: refusal.meaning } : { message: error.message }) } });
-      booking.note(said);
-      const ended = refusal?.place ? followChrono(refusal.place) : false;
-      const kept = ended ? '' : `; the booking is ${booking.status} (${booking.stage})${command.kind === 'resize' ? ` with ${String(result.count)} place(s)` : ''}`;
-      return settle({ done: false, reason: `${said}${kept}` }, ended);
+      b.record.setError(error);
+      if (refusal) return b.end('failed', 'fillslot_refused', `chrono refused: ${refusal.err_class} (${refusal.meaning})`);
+      if (!releaseByTag) return b.end('failed', 'fillslot_failed', `failed: ${error.message}`);
+      salvagedId = bookingIdIn(error.providerDetails);
+      if (salvagedId) b.record.addReferences({ booking_id: salvagedId });
+      return b.releaseAndEnd('failed', 'fillslot_failed', `failed: ${error.message}; what chrono may have booked was looked up and cancelled`, 'chrono may have booked: looking it up to cancel it');
     }
-  };
-
-  const finish = async (): Promise<BookingView> => {
-    await condition(allHandlersFinished);
-    return booking.view;
-  };
-  const waitForAnswer = (until: number): Promise<boolean> => condition(() => pending !== undefined, Math.max(1, until - Date.now()));
-
-  // ---------------------------------------------------------------------------
-  // The booking's life.
-
-  try {
-    const { request } = input;
-    booking.moveTo('processing', 'filling_slot', `asking chrono for ${request.count} place(s) on ${request.agenda}/${request.slot}`, {
-      on: 'provider',
-      actions: ['cancel'],
-      deadline: null,
-      atDeadline: '',
-    });
-    // Shielded: once chrono may have booked, the workflow must learn the booking to give it back.
-    const filled = await CancellationScope.nonCancellable(() => chrono.fillChronoSlot(input.bookingId, request));
     slot = filled;
-    releases.push(`cancel chrono booking ${filled.booking_id}`, (activities) => activities.cancelChronoBooking(filled.booking_id));
-    booking.addReferences({ booking_id: filled.booking_id, agenda: filled.agenda.slug, slot: String(request.slot) });
-    publish({
-      booking_id: filled.booking_id,
-      agenda: filled.agenda,
-      slot: String(request.slot),
-      datetime: filled.datetime,
-      end_datetime: filled.end_datetime,
-      startsAt: filled.startsAt,
-      endsAt: filled.endsAt,
-      count: request.count,
-      in_waiting_list: filled.in_waiting_list,
-      overbooked_places: null,
-      presence: null,
-      lastRefusal: null,
-      anonymized: false,
-    });
+    const chronoId = filled.booking_id;
+    b.record.addReferences({ booking_id: chronoId, agenda: filled.agenda.slug, slot: String(request.slot) });
+    const { datetime, end_datetime, startsAt, endsAt } = filled;
+    publish({ booking_id: chronoId, agenda: filled.agenda, slot: String(request.slot), datetime, end_datetime, startsAt, endsAt, count: request.count });
+    publish({ in_waiting_list: filled.in_waiting_list, overbooked_places: null, presence: null, lastRefusal: null, anonymized: false });
     if (filled.replacedEarlierAttempts.length > 0) {
-      booking.note(`an earlier unanswered attempt had booked ${filled.replacedEarlierAttempts.join(', ')} at chrono; cancelled before booking again`);
+      b.record.note(`an earlier unanswered attempt had booked ${filled.replacedEarlierAttempts.join(', ')} at chrono; cancelled before booking again`);
     }
-    if (filled.in_waiting_list) enterWaitingList(`chrono booking ${filled.booking_id} is on the waiting list: an approver must accept it`);
-    else enterMainList(`chrono booking ${filled.booking_id} is on the main list: confirmed`);
+    const eventStart = startsAt ? Date.parse(startsAt) : undefined;
+    const eventEnd = endsAt ? Date.parse(endsAt) : undefined;
+    const retainUntil = Date.now() + timing.retentionMs;
+    if (eventEnd === undefined) {
+      b.record.note(`chrono did not say when the event takes place: presence can be marked at any time, and the booking is anonymized at ${new Date(retainUntil).toISOString()}`);
+    }
 
+    let place = 'main_list' as Place;
+    let note = '';
+    let approvalUntil = 0;
+    const enter = (to: Place, why: string): void => {
+      place = to === 'main_list' && eventOver() ? 'event_over' : to;
+      note = why;
+      if (place === 'waiting_list') {
+        const byRule = Date.now() + timing.approvalMs;
+        approvalUntil = eventStart !== undefined && eventStart > Date.now() ? Math.min(byRule, eventStart) : byRule;
+        b.record.setCancellable(true);
+      }
+      if (place === 'event_over') b.record.setCancellable(false, `the event is over (${end_datetime}): the booking can no longer be cancelled, only deleted`);
+      publish({ in_waiting_list: place === 'waiting_list' });
+    };
+    const waitOf = (at: Place): Omit<Wait, 'note'> => {
+      if (at === 'waiting_list') {
+        return { status: 'awaiting_approval', stage: 'waiting_list', on: 'approver', answers: [accept, reject, cancel, deleteBooking], until: approvalUntil, atDeadline: 'the booking is cancelled at chrono and expires' };
+      }
+      if (at === 'event_over') {
+        return { status: 'confirmed', stage: 'event_over', on: 'approver', answers: [markPresence, deleteBooking], until: eventEnd! + timing.retentionMs, atDeadline: 'the booking is anonymized at chrono and completes' };
+      }
+      return eventEnd !== undefined
+        ? { status: 'confirmed', stage: 'main_list', on: 'client', answers: [resize, suspend, cancel, deleteBooking], until: eventEnd, atDeadline: 'the event is over: presence can be marked until the booking is anonymized' }
+        : { status: 'confirmed', stage: 'main_list', on: 'client', answers: [resize, suspend, markPresence, cancel, deleteBooking], until: retainUntil, atDeadline: 'the retention period is over (chrono did not say when the event ends): the booking is anonymized at chrono and completes' };
+    };
+
+    /** Carries out an answer at chrono; returns whether the booking ended. */
+    const carryOut = async (given: Given): Promise<boolean> => {
+      try {
+        if (isAnswer(given, accept)) {
+          const { overbooked_places } = await chrono.acceptChronoBooking(chronoId);
+          publish({ overbooked_places });
+          enter('main_list', `accepted by an approver: on the main list${overbooked_places ? `, the event is overbooked by ${overbooked_places} place(s)` : ''}`);
+        } else if (isAnswer(given, suspend)) {
+          await chrono.suspendChronoBooking(chronoId);
+          enter('waiting_list', `suspended${because(given.args[0])}: back on the waiting list, awaiting approval again`);
+        } else if (isAnswer(given, resize)) {
+          const [{ count }] = given.args;
+          await chrono.resizeChronoBooking(chronoId, count);
+          note = `resized from ${String(result.count)} to ${count} place(s)`;
+          publish({ count });
+        } else if (isAnswer(given, markPresence)) {
+          const { user_was_present, user_absence_reason = '', extra_data = null } = given.args[0];
+          await chrono.markChronoPresence(chronoId, given.args[0]);
+          publish({ presence: { user_was_present, user_absence_reason, extra_data } });
+          note = user_was_present ? 'marked present' : 'marked absent';
+        } else if (isAnswer(given, deleteBooking)) {
+          const status = eventOver() ? 'completed' : 'cancelled';
+          await chrono.deleteChronoBooking(chronoId);
+          b.end(status, 'deleted', `deleted at chrono on request${because(given.args[0])}`);
+          return true;
+        }
+        if (result.lastRefusal) publish({ lastRefusal: null });
+        return false;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const error = describeFailure(err);
+        const refusal = chronoRefusalIn(error.providerDetails);
+        const { name } = given.answer;
+        const said = refusal ? `chrono refused ${name}: ${refusal.err_class} (${refusal.meaning})` : `${name} failed: ${error.message}`;
+        publish({ lastRefusal: { action: name, ...(refusal ? { err_class: refusal.err_class, meaning: refusal.meaning } : { message: error.message }) } });
+        if (refusal?.place === 'cancelled') {
+          b.refuseAnswer(said);
+          b.end('cancelled', 'cancelled_at_chrono', 'chrono has the booking cancelled: it was cancelled outside this workflow');
+          return true;
+        }
+        // A refusal that says where chrono has the booking: the view follows chrono.
+        if (refusal?.place === 'waiting_list' && place !== 'waiting_list') {
+          b.record.note(said);
+          enter('waiting_list', 'chrono has the booking on the waiting list (suspended at chrono): awaiting approval again');
+        } else if (refusal?.place === 'main_list' && place === 'waiting_list') {
+          b.record.note(said);
+          enter('main_list', 'chrono has the booking on the main list (accepted at chrono): confirmed');
+        } else {
+          note = said;
+        }
+        const now = waitOf(place);
+        b.refuseAnswer(`${said}; the booking is ${now.status} (${now.stage})${isAnswer(given, resize) ? ` with ${String(result.count)} place(s)` : ''}`);
+        return false;
+      }
+    };
+
+    if (filled.in_waiting_list) enter('waiting_list', `chrono booking ${chronoId} is on the waiting list: an approver must accept it`);
+    else enter('main_list', `chrono booking ${chronoId} is on the main list: confirmed`);
     for (;;) {
-      const deadline = place === 'waiting_list' ? approvalDeadline : booking.stage === 'event_over' ? anonymizeAt() : Date.parse(filled.endsAt);
-      if (await waitForAnswer(deadline)) {
-        if (await carryOut(pending!)) return await finish();
+      const given = await b.waitFor({ ...waitOf(place), note });
+      if (isAnswer(given, cancel)) b.cancelNow(given.args[0]);
+      if (isAnswer(given, reject)) {
+        return b.releaseAndEnd('cancelled', 'rejected', `rejected by an approver${because(given.args[0])}; the booking was cancelled at chrono`, RELEASING);
+      }
+      if (given) {
+        if (await carryOut(given)) return;
       } else if (place === 'waiting_list') {
-        await releaseAndEnd('expired', 'expired', 'no approver answered before the deadline; the booking was cancelled at chrono');
-        return await finish();
-      } else if (booking.stage !== 'event_over') {
-        showEventOver('the event is over: presence can be marked until the booking is anonymized');
+        return b.releaseAndEnd('expired', 'expired', 'no approver answered before the deadline; the booking was cancelled at chrono', RELEASING);
+      } else if (place === 'main_list' && eventEnd !== undefined) {
+        enter('event_over', 'the event is over: presence can be marked until the booking is anonymized');
       } else {
-        place = 'closing';
-        booking.moveTo('confirmed', 'anonymizing', 'the retention period is over: anonymizing the booking at chrono', {
-          on: 'provider',
-          actions: [],
-          deadline: null,
-          atDeadline: '',
-        });
-        await chronoUntilDone.anonymizeChronoBooking(filled.booking_id);
+        b.progress({ status: 'confirmed', stage: 'anonymizing', note: 'the retention period is over: anonymizing the booking at chrono', cancellable: false });
+        await chronoUntilDone.anonymizeChronoBooking(chronoId);
         // chrono no longer holds the absence reason or extra data: neither does the view.
         const presence = result.presence as { user_was_present: boolean | null } | null;
         publish({ anonymized: true, presence: presence ? { user_was_present: presence.user_was_present } : null });
-        booking.moveTo('completed', 'anonymized', 'anonymized at chrono; the booking is complete');
-        return await finish();
+        return b.end('completed', 'anonymized', 'anonymized at chrono; the booking is complete');
       }
     }
-  } catch (err) {
-    const error = await failureOfSteps(err, booking, () =>
-      releaseAndEnd('cancelled', 'cancelled', 'cancelled by an operator; the places were given back at chrono'),
-    );
-    const refusal = chronoRefusalIn(error.providerDetails);
-    await releases.unwind();
-    place = 'closing';
-    booking.moveTo('failed', slot ? booking.stage : refusal ? 'fillslot_refused' : 'fillslot_failed', refusal ? `chrono refused: ${refusal.err_class} (${refusal.meaning})` : `failed: ${error.message}`);
-    return await finish();
-  }
+  });
 }
 
 /** The refusal the chrono client put in a failure's details, if it was one. */
@@ -426,4 +257,10 @@ function chronoRefusalIn(details: unknown): ChronoRefusal | undefined {
   if (typeof details !== 'object' || details === null) return undefined;
   const d = details as Partial<ChronoRefusal>;
   return typeof d.err_class === 'string' && typeof d.meaning === 'string' ? (d as ChronoRefusal) : undefined;
+}
+
+/** The booking_id an unreadable fillslot answer still carried, if any. */
+function bookingIdIn(details: unknown): number | undefined {
+  const id = (details as { booking_id?: unknown } | undefined)?.booking_id;
+  return typeof id === 'number' ? id : undefined;
 }

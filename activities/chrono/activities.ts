@@ -1,23 +1,32 @@
 /** chrono activities: one HTTP call each, on a booking of a chrono agenda. */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { FailureType } from '../../common/failure-types';
+import { type ReleaseOutcome, released } from '../../common/release';
 import { activityLogger } from '../logging';
-import type { CancelOutcome, ChronoClient } from './client';
-import { type ChronoBookingRequest, ORCHESTRATOR_KEY, type PresenceRequest } from './contract';
+import type { ChronoClient } from './client';
+import { type ChronoBookingRequest, LocalDateTime, ORCHESTRATOR_KEY, type PresenceRequest, isTaggedWith } from './contract';
 
 /** What the workflow keeps of fillslot's answer: no personal data. */
 export interface FilledSlot {
   booking_id: number;
   in_waiting_list: boolean;
-  /** chrono's local times, as it wrote them. */
-  datetime: string;
-  end_datetime: string;
-  /** The same as instants (ISO, UTC), read in the request's time zone. */
-  startsAt: string;
-  endsAt: string;
+  /** chrono's local times, as it wrote them; null when its answer did not say (the seed never promises them). */
+  datetime: string | null;
+  end_datetime: string | null;
+  /** The same as instants (ISO, UTC), read in the request's time zone; null when unknown. */
+  startsAt: string | null;
+  endsAt: string | null;
   agenda: { slug: string; label: string };
   /** Bookings an earlier, unanswered attempt left at chrono, cancelled before booking again. */
   replacedEarlierAttempts: number[];
+}
+
+/** Where the bookings made for one of our bookings are found: the user's list on the agenda. */
+export interface ChronoTagged {
+  user_external_id: string;
+  agenda: string;
 }
 
 export interface ChronoDeps {
@@ -26,6 +35,14 @@ export interface ChronoDeps {
 }
 
 export function createChronoActivities({ chrono, logger }: ChronoDeps) {
+  /** Cancels every booking of the user's list on the agenda that carries our bookingId's tag; returns their ids. */
+  const cancelTagged = async (bookingId: string, where: ChronoTagged, log: Logger): Promise<number[]> => {
+    const list = await chrono.userBookings({ user_external_id: where.user_external_id, agenda: where.agenda }, log);
+    const tagged = list.filter((b) => isTaggedWith(b, bookingId)).map((b) => b.id);
+    for (const id of tagged) await chrono.cancel(id, log);
+    return tagged;
+  };
+
   return {
     /**
      * Books places with fillslot. chrono has no idempotency key, so the booking
@@ -36,14 +53,7 @@ export function createChronoActivities({ chrono, logger }: ChronoDeps) {
      */
     async fillChronoSlot(bookingId: string, request: ChronoBookingRequest): Promise<FilledSlot> {
       const log = activityLogger(logger);
-      const replacedEarlierAttempts: number[] = [];
-      if (Context.current().info.attempt > 1) {
-        const earlier = await chrono.userBookings({ user_external_id: request.user_external_id, agenda: request.agenda }, log);
-        for (const booking of earlier.filter((b) => b.extra_data?.[ORCHESTRATOR_KEY] === bookingId)) {
-          await chrono.cancel(booking.id, log);
-          replacedEarlierAttempts.push(booking.id);
-        }
-      }
+      const replacedEarlierAttempts = Context.current().info.attempt > 1 ? await cancelTagged(bookingId, request, log) : [];
       const answer = await chrono.fillslot(
         request.agenda,
         String(request.slot),
@@ -60,21 +70,49 @@ export function createChronoActivities({ chrono, logger }: ChronoDeps) {
         },
         log,
       );
+      // Not in the answer: the booking itself says which list it is on (a failure here retries, the retry replaces it).
+      const inWaitingList = answer.in_waiting_list ?? (await chrono.read(answer.booking_id, log)).in_waiting_list;
+      const datetime = localTime(answer.datetime);
+      const endDatetime = localTime(answer.end_datetime);
+      const agenda = answer.agenda as { slug?: unknown; label?: unknown } | null | undefined;
       return {
         booking_id: answer.booking_id,
-        in_waiting_list: answer.in_waiting_list,
-        datetime: answer.datetime,
-        end_datetime: answer.end_datetime,
-        startsAt: instantOf(answer.datetime, request.timezone),
-        endsAt: instantOf(answer.end_datetime, request.timezone),
-        agenda: { slug: answer.agenda?.slug ?? request.agenda, label: answer.agenda?.label ?? request.agenda },
+        in_waiting_list: inWaitingList,
+        datetime,
+        end_datetime: endDatetime,
+        startsAt: datetime && instantOf(datetime, request.timezone),
+        endsAt: endDatetime && instantOf(endDatetime, request.timezone),
+        agenda: {
+          slug: typeof agenda?.slug === 'string' ? agenda.slug : request.agenda,
+          label: typeof agenda?.label === 'string' ? agenda.label : request.agenda,
+        },
         replacedEarlierAttempts,
       };
     },
 
-    async acceptChronoBooking(chronoBookingId: number): Promise<{ overbooked_places: number }> {
+    /**
+     * The release of a fillslot, known before the call: whatever chrono booking
+     * carries our bookingId's tag is cancelled (found in the user's list), and
+     * the one fillslot named, if it did. Nothing found is nothing held.
+     * Counted only on chrono's word: `err: 0`, or its "already cancelled".
+     */
+    async releaseChronoSlot(bookingId: string, where: ChronoTagged, knownChronoId?: number): Promise<ReleaseOutcome> {
+      const log = activityLogger(logger);
+      return onlyOnEvidence(async () => {
+        const cancelled = knownChronoId === undefined ? [] : [knownChronoId];
+        if (knownChronoId !== undefined) await chrono.cancel(knownChronoId, log);
+        for (const id of await cancelTagged(bookingId, where, log)) if (!cancelled.includes(id)) cancelled.push(id);
+        return released(
+          cancelled.length > 0
+            ? `chrono booking(s) ${cancelled.join(', ')} cancelled (or already cancelled)`
+            : 'no chrono booking carries this booking\'s tag: nothing was held',
+        );
+      });
+    },
+
+    async acceptChronoBooking(chronoBookingId: number): Promise<{ overbooked_places: number | null }> {
       const answer = await chrono.accept(chronoBookingId, activityLogger(logger));
-      return { overbooked_places: answer.overbooked_places };
+      return { overbooked_places: answer.overbooked_places ?? null };
     },
 
     async suspendChronoBooking(chronoBookingId: number): Promise<void> {
@@ -89,9 +127,9 @@ export function createChronoActivities({ chrono, logger }: ChronoDeps) {
       await chrono.markPresence(chronoBookingId, presence, activityLogger(logger));
     },
 
-    /** "Already cancelled" and "not found" count as done: nothing is held any more. */
-    async cancelChronoBooking(chronoBookingId: number): Promise<CancelOutcome> {
-      return chrono.cancel(chronoBookingId, activityLogger(logger));
+    /** The release of bookings started before releaseChronoSlot: one booking, by id. "Already cancelled" and "not found" count as done. */
+    async cancelChronoBooking(chronoBookingId: number): Promise<ReleaseOutcome> {
+      return onlyOnEvidence(async () => released(`chrono booking ${chronoBookingId} ${await chrono.cancel(chronoBookingId, activityLogger(logger))}`));
     },
 
     async anonymizeChronoBooking(chronoBookingId: number): Promise<void> {
@@ -102,6 +140,23 @@ export function createChronoActivities({ chrono, logger }: ChronoDeps) {
       await chrono.delete(chronoBookingId, activityLogger(logger));
     },
   };
+}
+
+/** A release answered with something chrono does not document is no evidence: it is asked again. */
+async function onlyOnEvidence(release: () => Promise<ReleaseOutcome>): Promise<ReleaseOutcome> {
+  try {
+    return await release();
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === FailureType.ProviderContractViolation) {
+      throw ApplicationFailure.retryable(`no evidence of the release: ${err.message}`, FailureType.ProviderUnavailable);
+    }
+    throw err;
+  }
+}
+
+/** A local time chrono wrote in its documented shape, or null (missing, or a shape the workflow cannot read). */
+function localTime(value: unknown): string | null {
+  return LocalDateTime.safeParse(value).success ? (value as string) : null;
 }
 
 export type ChronoActivities = ReturnType<typeof createChronoActivities>;

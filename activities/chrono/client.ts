@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { FailureType } from '../../common/failure-types';
 import { ProviderHttpClient, type ProviderEndpoint, type ProviderRequest } from '../http';
 import {
@@ -27,6 +28,9 @@ import {
 
 export type CancelOutcome = 'cancelled' | 'already_cancelled';
 
+/** The one field salvaged from a fillslot answer that cannot be read otherwise. */
+const BookingIdOf = z.looseObject({ booking_id: z.int().min(1) });
+
 const bookingPath = (bookingId: number, action?: string) => `/api/booking/${bookingId}/${action ? `${action}/` : ''}`;
 
 export class ChronoClient {
@@ -36,11 +40,25 @@ export class ChronoClient {
     this.http = new ProviderHttpClient(endpoint, logger, readChronoRefusal);
   }
 
-  fillslot(agenda: string, slot: string, body: FillslotRequest, logger?: Logger): Promise<FillslotResponse> {
-    return this.call(
-      { method: 'POST', path: `/api/agenda/${encodeURIComponent(agenda)}/fillslot/${encodeURIComponent(slot)}/`, body, schema: FillslotResponse },
-      logger,
-    );
+  /**
+   * Books places. An answer that cannot be read is a contract violation that
+   * names the `booking_id` when the answer carried one, so the booking it made
+   * is released by id as well as by its tag.
+   */
+  async fillslot(agenda: string, slot: string, body: FillslotRequest, logger?: Logger): Promise<FillslotResponse> {
+    const path = `/api/agenda/${encodeURIComponent(agenda)}/fillslot/${encodeURIComponent(slot)}/`;
+    const answer = await this.call({ method: 'POST', path, body, schema: z.unknown() }, logger);
+    const parsed = FillslotResponse.safeParse(answer);
+    if (parsed.success) return parsed.data;
+    const bookingId = BookingIdOf.safeParse(answer);
+    throw ApplicationFailure.create({
+      message: `chrono answered POST ${path} with something its contract does not allow: ${parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+        .join('; ')}`,
+      type: FailureType.ProviderContractViolation,
+      nonRetryable: true,
+      details: bookingId.success ? [{ booking_id: bookingId.data.booking_id }] : [],
+    });
   }
 
   async userBookings(query: UserBookingsQuery, logger?: Logger): Promise<UserBooking[]> {
@@ -62,7 +80,7 @@ export class ChronoClient {
     await this.call({ method: 'PATCH', path: bookingPath(bookingId), body, schema: BookingAck }, logger);
   }
 
-  /** A booking already cancelled, or deleted (404), has nothing left to release. */
+  /** A booking already cancelled ("already cancelled", the seed's answer), or deleted (404), has nothing left to release. */
   async cancel(bookingId: number, logger?: Logger): Promise<CancelOutcome> {
     try {
       await this.call({ method: 'POST', path: bookingPath(bookingId, 'cancel'), schema: BookingAck }, logger);

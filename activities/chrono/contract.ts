@@ -1,18 +1,33 @@
 /**
- * The chrono bookings API (../shared/seeds/chrono-bookings-api.md), as zod
- * schemas of its wire format. Field names keep the provider's spelling.
+ * The chrono bookings API (chrono's "Gestion des réservations" document, the
+ * seed), as zod schemas of its wire format. Field names keep the provider's
+ * spelling. Tolerant readers: an answer must carry only what the seed (or,
+ * for fillslot, the project's assumption) promises and a step uses; every
+ * other field is optional and kept (passed through to the view and the API).
  *
  * Where the seed is silent, the project assumes (and the simulator follows):
  * - creation is the product's `POST /api/agenda/{agenda}/fillslot/{slot}/`
- *   (DESIGN.md), answering `{err: 0, booking_id, in_waiting_list, datetime,
- *   end_datetime, ...}`; unknown keys of its body are kept in `extra_data`;
+ *   (DESIGN.md), answering `{err: 0, booking_id, in_waiting_list, ...}`; only
+ *   `err` and `booking_id` are required: without `in_waiting_list` the booking
+ *   is read (`GET /api/booking/{id}/`, which the seed documents), and
+ *   `datetime` / `end_datetime` / `agenda` are shown when they come and are
+ *   unknown when they do not (the workflow then has a fallback for the event's
+ *   end, see workflows/chrono.ts); unknown keys of fillslot's body are kept in
+ *   `extra_data`;
  * - `datetime` and `end_datetime` are the agenda's local time
- *   ("YYYY-MM-DD HH:MM:SS"); the request's `timezone` says which zone;
+ *   ("YYYY-MM-DD HH:MM[:SS]"); the request's `timezone` says which zone; a
+ *   value of another shape is kept for display and counts as unknown;
+ * - chrono has no idempotency key: fillslot's body carries our bookingId as a
+ *   tag (`orchestrator_booking_id`), which chrono keeps in `extra_data`, and
+ *   the user's list (`GET /api/bookings/?user_external_id=&agenda=`) shows it:
+ *   that is how a booking whose answer was lost is found and cancelled;
  * - refusals are HTTP 200 with `err` != 0 and `err_class` (the seed's words),
  *   invalid payloads HTTP 400 with the same shape, unknown bookings HTTP 404
  *   `{"detail": ...}`, auth failures 401 `{"detail": ...}` (Bearer token);
  * - a deleted booking answers 404 afterwards, so a cancel that finds nothing
- *   has nothing left to release.
+ *   has nothing left to release;
+ * - DELETE's example is split in two blocks in the seed: `{"err": 0}` is the
+ *   answer, `booking_id` beside it may come or not.
  */
 import { z } from 'zod';
 
@@ -60,43 +75,62 @@ export const FillslotRequest = z.object({
 });
 export type FillslotRequest = z.infer<typeof FillslotRequest>;
 
-const LocalDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/, 'a local date and time "YYYY-MM-DD HH:MM:SS"');
+/** chrono's local time, "YYYY-MM-DD HH:MM[:SS]": the only shape the workflow reads as a time. */
+export const LocalDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/, 'a local date and time "YYYY-MM-DD HH:MM:SS"');
+
+/** chrono's booking ids are integers; one written as a string of digits is read too. */
+const BookingId = z.union([z.int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.int().min(1));
 
 export const FillslotResponse = z.looseObject({
   err: z.literal(0),
-  booking_id: z.int(),
-  in_waiting_list: z.boolean(),
-  datetime: LocalDateTime,
-  end_datetime: LocalDateTime,
-  agenda: z.looseObject({ label: z.string(), slug: z.string() }).optional(),
-  places: z.looseObject({}).optional(),
+  booking_id: BookingId,
+  in_waiting_list: z.boolean().optional().catch(undefined),
+  datetime: z.unknown().optional(),
+  end_datetime: z.unknown().optional(),
+  agenda: z.unknown().optional(),
+  places: z.unknown().optional(),
 });
 export type FillslotResponse = z.infer<typeof FillslotResponse>;
 
-/** cancel, suspend, resize, anonymize and PATCH all answer `{err: 0, booking_id}`. */
-export const BookingAck = z.looseObject({ err: z.literal(0), booking_id: z.int() });
+/** cancel, suspend, resize, anonymize and PATCH answer `{err: 0, booking_id}`; `err: 0` is what counts. */
+export const BookingAck = z.looseObject({ err: z.literal(0), booking_id: z.unknown().optional() });
 export type BookingAck = z.infer<typeof BookingAck>;
 
-export const AcceptResponse = z.looseObject({ err: z.literal(0), booking_id: z.int(), overbooked_places: z.int().min(0) });
+/** `overbooked_places` is shown, never needed: a missing or odd one is null. */
+export const AcceptResponse = z.looseObject({
+  err: z.literal(0),
+  booking_id: z.unknown().optional(),
+  overbooked_places: z.int().min(0).nullable().optional().catch(null),
+});
 export type AcceptResponse = z.infer<typeof AcceptResponse>;
 
 /** The seed's DELETE example shows `{"err": 0}`, with `booking_id` beside it. */
-export const DeleteResponse = z.looseObject({ err: z.literal(0), booking_id: z.int().optional() });
+export const DeleteResponse = z.looseObject({ err: z.literal(0), booking_id: z.unknown().optional() });
 
-export const BookingPresence = z.looseObject({
-  in_waiting_list: z.boolean(),
-  user_was_present: z.boolean().nullable(),
-  user_absence_reason: z.string(),
-  extra_data: z.record(z.string(), z.unknown()).nullable(),
+/** A booking in the user's list: its `id` and `extra_data` (where our tag is) are read; the rest is passed through. */
+export const UserBooking = z.looseObject({
+  id: BookingId,
+  in_waiting_list: z.unknown().optional(),
+  user_was_present: z.unknown().optional(),
+  user_absence_reason: z.unknown().optional(),
+  extra_data: z.unknown().optional(),
 });
-
-export const UserBooking = BookingPresence.extend({ id: z.int() });
 export type UserBooking = z.infer<typeof UserBooking>;
 
 export const UserBookingsResponse = z.looseObject({ err: z.literal(0), data: z.array(UserBooking) });
 
-export const BookingReadResponse = z.looseObject({ err: z.literal(0), data: BookingPresence.extend({ booking_id: z.int() }) });
+/** A booking read: `in_waiting_list` is what fillslot's answer may lack and the workflow needs. */
+export const BookingReadResponse = z.looseObject({
+  err: z.literal(0),
+  data: z.looseObject({ in_waiting_list: z.boolean(), booking_id: z.unknown().optional() }),
+});
 export type BookingReadResponse = z.infer<typeof BookingReadResponse>;
+
+/** Whether a booking of the user's list carries the tag of our booking `bookingId`. */
+export const isTaggedWith = (booking: UserBooking, bookingId: string): boolean => {
+  const extra = booking.extra_data;
+  return typeof extra === 'object' && extra !== null && (extra as Record<string, unknown>)[ORCHESTRATOR_KEY] === bookingId;
+};
 
 const IsoDate = z
   .string()

@@ -14,13 +14,12 @@ import { durationsFrom } from '../../config/env';
 import {
   type ChronoTiming,
   type ReasonRequest,
-  acceptUpdate,
-  deleteUpdate,
-  markPresenceSignal,
-  markPresenceUpdate,
-  rejectUpdate,
-  resizeUpdate,
-  suspendUpdate,
+  accept,
+  deleteBooking,
+  markPresence,
+  reject,
+  resize,
+  suspend,
 } from '../../workflows/chrono';
 import { FailureType } from '../../common/failure-types';
 import { callerOf, requireRole } from '../auth';
@@ -64,35 +63,35 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
     // Every answer is carried out by the workflow before its update returns.
     actions: {
       accept: {
-        update: acceptUpdate.name,
+        update: accept.update.name,
         roles: ['approver'],
         summary: 'Accept a booking on the waiting list: chrono moves it to the main list (the view reports overbooked_places).',
         answersWhenDone: true,
       },
       reject: {
-        update: rejectUpdate.name,
+        update: reject.update.name,
         body: ReasonBody,
         roles: ['approver'],
         summary: 'Reject a booking on the waiting list: it is cancelled at chrono.',
         answersWhenDone: true,
       },
       suspend: {
-        update: suspendUpdate.name,
+        update: suspend.update.name,
         body: ReasonBody,
         roles: ['approver'],
         summary: 'Move a confirmed booking back to the waiting list, where it awaits approval again.',
         answersWhenDone: true,
       },
       resize: {
-        update: resizeUpdate.name,
+        update: resize.update.name,
         body: ResizeRequest,
         roles: ['app', 'approver'],
         summary: 'Change the number of places of a confirmed booking; "sold out" leaves it as it was (409 says why).',
         answersWhenDone: true,
       },
       presence: {
-        update: markPresenceUpdate.name,
-        signal: markPresenceSignal.name,
+        update: markPresence.update.name,
+        signal: markPresence.name,
         body: PresenceRequest,
         roles: ['approver'],
         summary: 'After the event: the user was present, or absent with a reason; extra_data keys are kept by chrono.',
@@ -100,7 +99,7 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
       },
       cancel: { ...cancelAction, answersWhenDone: true },
       delete: {
-        update: deleteUpdate.name,
+        update: deleteBooking.update.name,
         body: ReasonBody,
         roles: ['approver'],
         summary: 'Delete the booking at chrono on request (it is gone there, not only cancelled).',
