@@ -4,6 +4,8 @@
  * clock stands at 2014-09-01 so the seed's tariffs and prices apply.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { Hotels24Client } from '../activities/hotels24/client';
 import { hotels24Binding } from '../api/providers/hotels24';
@@ -750,5 +752,66 @@ describe('the hotels24 client', () => {
       living: [{ first_name: 'Booker', last_name: 'Da Mega' }],
     });
     expect(roomsLeft(101, stay.arrival_date)).toBe(1);
+  });
+
+  /** A hotels24 that answers each request with the next of `answers`, as given. */
+  async function answering(answers: unknown[]): Promise<{ client: Hotels24Client; close: () => Promise<void> }> {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(answers.shift()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new Hotels24Client({ provider: 'hotels24', baseUrl: `http://127.0.0.1:${port}`, token: 't', timeoutMs: 2_000 }, pino({ level: 'silent' }));
+    return { client, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  test('reads answers tolerantly: the draft\'s statusBody, an empty status_body as [], ok as "yes", no msg or code, unknown fields kept, a complete answer without request_id', async () => {
+    const id = '540435909a4a0d025a000002';
+    const hotel = await answering([
+      { ok: 'yes', data: { state: 'postConditions', status: 'rejected', request_id: id, statusBody: { blocks: [{ total_cost: [450, 500] }] }, booking: { blocks: [{ tariff: FLEX, room_name: 'Стандарт' }] } } },
+      { ok: true, data: { state: 'preRequisites', status: 'requirements', request_id: id, status_body: { requisites: { email: 40001 } } }, msg: 'ok' },
+      { ok: 1, data: { state: 'complete', status: 'ok', status_body: [], booking: { arrival_date: '2014-09-23', hotel_name: 'Отель Бристоль' } } },
+    ]);
+    try {
+      expect(await hotel.client.book({ ...nextStay(), blocks: [{ tariff: FLEX, total_cost: 450, quantity: 1 }], next_state: 'postConditions' })).toEqual({
+        state: 'postConditions',
+        status: 'rejected',
+        requestId: id,
+        booking: { blocks: [{ tariff: FLEX, room_name: 'Стандарт' }] },
+        differences: [{ field: 'blocks.0.total_cost', requested: 450, actual: 500 }],
+        missing: [],
+      });
+      expect(await hotel.client.book({ request_id: id, accepted: 1, next_state: 'postRequisites' })).toMatchObject({ status: 'requirements', missing: ['requisites.email'], booking: {} });
+      expect(await hotel.client.book({ request_id: id, accepted: 1 })).toEqual({
+        state: 'complete',
+        status: 'ok',
+        requestId: id,
+        booking: { arrival_date: '2014-09-23', hotel_name: 'Отель Бристоль' },
+        differences: [],
+        missing: [],
+      });
+    } finally {
+      await hotel.close();
+    }
+  });
+
+  test('an answer at a stage or with a status the seed does not name is not gone on from', async () => {
+    const hotel = await answering([
+      { ok: 1, data: { state: 'prePayment', status: 'ok', request_id: 'r1', status_body: {} } },
+      { ok: 1, data: { state: 'complete', status: 'pending', request_id: 'r1', status_body: {} } },
+    ]);
+    try {
+      await expect(hotel.client.book({ request_id: 'r1', accepted: 1 })).rejects.toMatchObject({
+        type: 'ProviderContractViolation',
+        message: 'hotels24 stopped at a stage its contract does not describe ("prePayment", ok); the booking cannot go on from it',
+      });
+      await expect(hotel.client.book({ request_id: 'r1', accepted: 1 })).rejects.toMatchObject({
+        type: 'ProviderContractViolation',
+        message: 'hotels24 answered a status its contract does not name ("pending") at complete',
+      });
+    } finally {
+      await hotel.close();
+    }
   });
 });
