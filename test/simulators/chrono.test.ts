@@ -1,5 +1,5 @@
 /**
- * The chrono simulator against its seed (chrono-bookings-api.md), over real
+ * The chrono simulator against its seed (chrono's bookings API document), over real
  * HTTP: the documented examples field for field, every documented refusal,
  * auth, fillslot's main list / waiting list, and the scenarios.
  */
@@ -395,6 +395,40 @@ describe('DELETE /api/booking/{id}/', () => {
 
   it('refuses a cancelled booking with err 1', async () => {
     expect((await call('DELETE', '/api/booking/7/')).json).toEqual({ err: 1, err_class: 'booking is cancelled' });
+  });
+});
+
+describe('seed-minimal mode: every answer carries exactly the fields the seed lists', () => {
+  beforeEach(() => {
+    sim.setFaults({ seedMinimal: true });
+  });
+
+  it('fillslot answers err, booking_id and in_waiting_list alone (the project\'s assumption), and still books', async () => {
+    const main = await fillslot('piscine-municipale', 44, { label: 'x' });
+    expect(main).toEqual({ status: 200, json: { err: 0, booking_id: expect.any(Number), in_waiting_list: false } });
+    const waiting = await fillslot('mediatheque-centrale', 'atelier-numerique-22-septembre', { count: 1 });
+    expect(waiting).toEqual({ status: 200, json: { err: 0, booking_id: expect.any(Number), in_waiting_list: true } });
+    expect(ids((await eventState('piscine-municipale', 'aquagym-15-septembre')).main_list)).toContain(main.json.booking_id);
+  });
+
+  it('the seed\'s calls answer their examples\' fields and nothing more', async () => {
+    expect((await call('GET', '/api/bookings/?user_external_id=xxx')).json).toEqual({
+      err: 0,
+      data: [
+        { id: 4, in_waiting_list: false, user_was_present: true, user_absence_reason: '', extra_data: null },
+        { id: 11, in_waiting_list: false, user_was_present: null, user_absence_reason: '', extra_data: null },
+      ],
+    });
+    expect(Object.keys((await call('GET', '/api/booking/4/')).json.data as object).sort()).toEqual(['booking_id', 'extra_data', 'in_waiting_list', 'user_absence_reason', 'user_was_present']);
+    expect((await call('PATCH', '/api/booking/11/', { user_was_present: true })).json).toEqual({ err: 0, booking_id: 11 });
+    expect((await call('POST', '/api/booking/8/accept/')).json).toEqual({ err: 0, booking_id: 8, overbooked_places: expect.any(Number) });
+    expect((await call('POST', '/api/booking/8/suspend/')).json).toEqual({ err: 0, booking_id: 8 });
+    expect((await call('POST', '/api/booking/8/resize/', { count: 1 })).json).toEqual({ err: 0, booking_id: 8 });
+    expect((await call('POST', '/api/booking/11/anonymize/')).json).toEqual({ err: 0, booking_id: 11 });
+    expect((await call('POST', '/api/booking/1/cancel/')).json).toEqual({ err: 0, booking_id: 1 });
+    expect((await call('POST', '/api/booking/1/cancel/')).json).toEqual({ err: 1, err_class: 'already cancelled' });
+    // DELETE's example: {"err": 0}, the stray booking_id block left out.
+    expect(await call('DELETE', '/api/booking/2/')).toEqual({ status: 200, json: { err: 0 } });
   });
 });
 
