@@ -19,7 +19,8 @@
  */
 import { ActivityFailure, type ActivityInterfaceFor, patched, proxyActivities } from '@temporalio/workflow';
 import type { ChronoActivities, FilledSlot } from '../activities/chrono/activities';
-import type { ChronoBookingRequest, ChronoRefusal, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
+import type { ChronoBookingRequest, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
+import { bookingIdIn, chronoRefusalIn } from '../activities/chrono/refusal';
 import type { BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { type Booking, type Given, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
@@ -30,13 +31,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export interface ChronoTiming {
   /** How long an approver has to accept a booking on the waiting list; never past the event's start. */
   approvalMs: number;
-  /** How long a booking keeps its personal data after the event (or after the booking, when chrono does not say when the event is) before it is anonymized. */
+  /** How long a booking keeps its personal data after the event (after the booking when the event's times are unknown). */
   retentionMs: number;
   /** How long chrono may stay unreachable before a booking, or an answer, gives up. */
   providerDeadlineMs: number;
-  /** After this long a failing release flags the booking for an operator (and goes on retrying). */
+  /** After this long a failing release flags the booking for an operator (it goes on retrying, pausing releaseRetryPauseMs). */
   releaseEscalationMs: number;
-  /** Pause between rounds of a release that keeps failing. */
   releaseRetryPauseMs: number;
 }
 
@@ -126,17 +126,15 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
       if (!releaseByTag) return b.end('failed', 'fillslot_failed', `failed: ${error.message}`);
       salvagedId = bookingIdIn(error.providerDetails);
       if (salvagedId) b.record.addReferences({ booking_id: salvagedId });
-      return b.releaseAndEnd('failed', 'fillslot_failed', `failed: ${error.message}; what chrono may have booked was looked up and cancelled`, 'chrono may have booked: looking it up to cancel it');
+      return b.releaseAndEnd('failed', 'fillslot_failed', `failed: ${error.message}`, 'chrono may have booked: looking it up to cancel it');
     }
     slot = filled;
     const chronoId = filled.booking_id;
     b.record.addReferences({ booking_id: chronoId, agenda: filled.agenda.slug, slot: String(request.slot) });
     const { datetime, end_datetime, startsAt, endsAt } = filled;
-    publish({ booking_id: chronoId, agenda: filled.agenda, slot: String(request.slot), datetime, end_datetime, startsAt, endsAt, count: request.count });
-    publish({ in_waiting_list: filled.in_waiting_list, overbooked_places: null, presence: null, lastRefusal: null, anonymized: false });
-    if (filled.replacedEarlierAttempts.length > 0) {
-      b.record.note(`an earlier unanswered attempt had booked ${filled.replacedEarlierAttempts.join(', ')} at chrono; cancelled before booking again`);
-    }
+    publish({ booking_id: chronoId, agenda: filled.agenda, slot: String(request.slot), datetime, end_datetime, startsAt, endsAt, count: request.count, overbooked_places: null, presence: null, lastRefusal: null, anonymized: false });
+    const replaced = filled.replacedEarlierAttempts;
+    if (replaced.length > 0) b.record.note(`an earlier unanswered attempt had booked ${replaced.join(', ')} at chrono; cancelled before booking again`);
     const eventStart = startsAt ? Date.parse(startsAt) : undefined;
     const eventEnd = endsAt ? Date.parse(endsAt) : undefined;
     const retainUntil = Date.now() + timing.retentionMs;
@@ -250,17 +248,4 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
       }
     }
   });
-}
-
-/** The refusal the chrono client put in a failure's details, if it was one. */
-function chronoRefusalIn(details: unknown): ChronoRefusal | undefined {
-  if (typeof details !== 'object' || details === null) return undefined;
-  const d = details as Partial<ChronoRefusal>;
-  return typeof d.err_class === 'string' && typeof d.meaning === 'string' ? (d as ChronoRefusal) : undefined;
-}
-
-/** The booking_id an unreadable fillslot answer still carried, if any. */
-function bookingIdIn(details: unknown): number | undefined {
-  const id = (details as { booking_id?: unknown } | undefined)?.booking_id;
-  return typeof id === 'number' ? id : undefined;
 }
