@@ -1,5 +1,5 @@
 /**
- * qtickets Partners API simulator, written from ../shared/seeds/qtickets-partners-api.md:
+ * qtickets Partners API simulator, written from the provider's Partners API document:
  * events and their shows, seats on sale to partners (numbered seats and admission zones),
  * tickets added as holds (`reserved_to`), paid (`paid: 1`, barcode) or removed.
  *
@@ -17,6 +17,16 @@
  * - Ticket ids are numeric strings counting from the seed's 27061; `external_id` is null when not sent; `barcode` is a 13-digit EAN-13 string issued on payment.
  * - Messages the seed does not spell: "Event not found", "Seat \"…\" not found", "Ticket not found", "Unknown error", and validation messages naming the field.
  * - Start dates are upcoming, computed from the clock at start (Moscow time, +03:00); the listing leaves out shows that have started.
+ *
+ * Seed-minimal mode (`setFaults({ seedMinimal: true })`) answers with exactly the fields the
+ * document's text describes, where its examples show more:
+ * - events/lists: `event_id`, `show_id`, `event_name`, `scheme`, `city`, `start_date`, `last_update_hash` (as always);
+ * - events/seats: `last_update_hash` ("returned by every later method") and `zones` (`zone_id`, `name`, `seats`),
+ *   each seat with `seat_id`, `available`, `coords`, and `row`/`place` (numbered) or `admission`/`free_quantity`;
+ *   no show header, no `price` or `currency_id` (the examples show them, the text does not);
+ * - tickets/add: `status`, `last_update_hash`, and `result` with `id`, `external_id` only when one was sent,
+ *   `barcode` only when the ticket is paid (no `paid`, no `reserved_to`);
+ * - tickets/remove: `status`, `last_update_hash`, `result: true`.
  */
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response, Router } from 'express';
@@ -538,6 +548,19 @@ function ticketView(t: Ticket): Record<string, unknown> {
   return { id: t.id, paid: t.paid, reserved_to: t.reserved_to, external_id: t.external_id, barcode: t.barcode };
 }
 
+/** The ticket as the document's text describes it: `id`; `external_id` "if it was sent"; `barcode` "if the ticket is paid". */
+function minimalTicketView(t: Ticket): Record<string, unknown> {
+  return { id: t.id, ...(t.external_id === null ? {} : { external_id: t.external_id }), ...(t.paid === 1 ? { barcode: t.barcode } : {}) };
+}
+
+/** Seats as the document's text describes them: no `price`, no `currency_id`. */
+function minimalZones(zones: unknown[]): unknown[] {
+  return zones.map((zone) => {
+    const { seats, ...rest } = zone as { seats: Record<string, unknown>[] };
+    return { ...rest, seats: seats.map(({ price: _price, currency_id: _currency, ...seat }) => seat) };
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Request parameters
 
@@ -904,6 +927,10 @@ function providerRoutes(
 
   both('/events/seats/:event_id{/:show_id}', (req, res) => {
     const show = resolveShow(ctx.state, req);
+    if (ctx.faults.seedMinimal) {
+      res.json({ last_update_hash: lastUpdateHash(ctx.state, show), zones: minimalZones(saleZonesView(ctx.state, show)) });
+      return;
+    }
     res.json({ ...showHeader(ctx.state, show, true), zones: saleZonesView(ctx.state, show) });
   });
 
@@ -914,7 +941,10 @@ function providerRoutes(
     const now = clock(state);
     const existing = ticketToUpdate(state, show, params);
     const ticket = existing ? updateTicket(state, show, existing, params, now) : createTicket(state, show, params, now);
-    reply(res, { ...showHeader(state, show, false), status: 'success', result: ticketView(ticket) }, {
+    const answer = ctx.faults.seedMinimal
+      ? { status: 'success', last_update_hash: lastUpdateHash(state, show), result: minimalTicketView(ticket) }
+      : { ...showHeader(state, show, false), status: 'success', result: ticketView(ticket) };
+    reply(res, answer, {
       method: 'tickets/add',
       show_id: show.show_id,
       seat_id: ticket.seat_id,
@@ -931,7 +961,8 @@ function providerRoutes(
     const target: ScenarioTarget = { method: 'tickets/remove', show_id: show.show_id, seat_id: ticket.seat_id };
     refuseIfScripted(state, target);
     ticket.status = 'removed';
-    reply(res, { ...showHeader(state, show, false), status: 'success', result: true }, target);
+    const head = ctx.faults.seedMinimal ? { last_update_hash: lastUpdateHash(state, show) } : showHeader(state, show, false);
+    reply(res, { ...head, status: 'success', result: true }, target);
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * The qtickets simulator against its seed (../shared/seeds/qtickets-partners-api.md),
+ * The qtickets simulator against its seed (the qtickets Partners API document),
  * over real HTTP: every method, every documented error, the holds that expire on the
  * clock, the hash that signals a resync, and the scenarios tests drive it with.
  */
@@ -701,5 +701,39 @@ describe('control surface', () => {
   it('will not sell behind the partner a seat the partner holds', async () => {
     await add('12/21', { seat_id: '6-1;52', paid: 1 });
     expect((await control('/seats', 'POST', { show_id: 21, seat_id: '6-1;52', blocked: true })).status).toBe(409);
+  });
+});
+
+describe('seed-minimal mode: exactly the fields the document describes', () => {
+  beforeEach(() => sim.setFaults({ seedMinimal: true }));
+
+  it('events/seats answers the hash and the zones, each seat without the price the text never describes', async () => {
+    const { body } = await seats(12, 21);
+    expect(Object.keys(body).sort()).toEqual(['last_update_hash', 'zones']);
+    expect(body.zones.find((z) => z.zone_id === 1)).toEqual({
+      zone_id: 1,
+      name: 'VIP 3',
+      seats: [
+        { seat_id: '1-1;3', available: true, coords: [1032, 137], row: 1, place: 3 },
+        { seat_id: '1-1;2', available: true, coords: [1052, 137], row: 1, place: 2 },
+      ],
+    });
+    expect(seatOf(body, '3-1;1')).toEqual({ seat_id: '3-1;1', available: true, coords: [730, 806], free_quantity: 14, admission: true });
+  });
+
+  it('tickets/add answers the ticket id, the external_id only when sent, and the barcode only once paid', async () => {
+    const held = await add('12/21', { seat_id: '6-1;52', paid: 0, reserved_to: inTheFuture(60_000), external_id: 'm1' });
+    expect(held.body).toEqual({ status: 'success', last_update_hash: expect.any(String), result: { id: '27061', external_id: 'm1' } });
+    const anonymous = await add('12/21', { seat_id: '6-1;53', paid: 0, reserved_to: inTheFuture(60_000) });
+    expect(anonymous.body.result).toEqual({ id: '27062' });
+    const paid = await add('12/21', { id: '27061', paid: 1 });
+    expect(paid.body.result).toEqual({ id: '27061', external_id: 'm1', barcode: expect.stringMatching(/^\d{13}$/) });
+  });
+
+  it('tickets/remove answers success with the hash only; the listing is as the document describes it anyway', async () => {
+    await add('12/21', { seat_id: '6-1;52', paid: 0, reserved_to: inTheFuture(60_000), external_id: 'm2' });
+    expect((await remove('12/21', { external_id: 'm2' })).body).toEqual({ status: 'success', last_update_hash: expect.any(String), result: true });
+    const { body: list } = await call<ListAnswer>('/api/partners/v1/events/lists');
+    expect(Object.keys(list.result[0]!).sort()).toEqual(['city', 'event_id', 'event_name', 'last_update_hash', 'scheme', 'show_id', 'start_date']);
   });
 });
