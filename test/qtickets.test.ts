@@ -23,7 +23,7 @@ import {
   touchShow,
 } from '../simulators/qtickets';
 import { type BookingView, cancelSignal, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
-import { type QticketsTiming, confirmPaymentSignal, extendHoldSignal } from '../workflows/qtickets';
+import { type QticketsTiming, confirmPayment, extendHold } from '../workflows/qtickets';
 import { APP_TOKEN, type Stack, TOKENS, eventually, startStack } from './support/stack';
 
 const QTICKETS_TOKEN = 'qtickets-test-token';
@@ -436,22 +436,22 @@ describe('a held booking', () => {
     await eventually(async () => (createsOf(bookingId).length === 1 ? true : undefined), 'the add');
     const early = await act(bookingId, 'payment');
     expect(early.status).toBe(409);
-    expect(early.body.error.message).toBe('payment needs held seats; the booking is processing (adding_tickets)');
+    expect(early.body.error.message).toBe('the booking is processing (adding_tickets): confirmPayment is not possible now');
     const handle = stack.client.workflow.getHandle(workflowIdFor(bookingId));
-    await handle.signal(confirmPaymentSignal);
+    await handle.signal(confirmPayment.signal);
 
     await untilStatus(bookingId, 'held');
-    await handle.signal(extendHoldSignal, { byMinutes: 60 });
-    await handle.signal(extendHoldSignal, { byMinutes: 1 });
+    await handle.signal(extendHold.signal, { byMinutes: 60 });
+    await handle.signal(extendHold.signal, { byMinutes: 1 });
     const extended = await eventually(async () => {
       const v = await view(bookingId);
       return v.stage === 'reserved' && v.timeline.some((e) => e.stage === 'extending') ? v : undefined;
     }, 'the extension');
     const notes = extended.timeline.map((e) => e.note);
-    expect(notes).toContainEqual('confirmPayment signal ignored: payment needs held seats; the booking is processing (adding_tickets)');
+    expect(notes).toContainEqual('confirmPayment signal ignored: the booking is processing (adding_tickets): confirmPayment is not possible now');
     expect(notes).toContainEqual(expect.stringMatching(/^extendHold signal ignored: a hold lasts at most 3 minutes/));
 
-    await handle.signal(confirmPaymentSignal);
+    await handle.signal(confirmPayment.signal);
     const done = (await handle.result()) as BookingView;
     expect(done.status).toBe('completed');
     const late = await act(bookingId, 'cancel', {});
@@ -590,6 +590,143 @@ describe('qtickets errors reach the app as clear errors', () => {
   });
 });
 
+describe('an add whose answer is lost or unreadable never leaves a ticket behind', () => {
+  const ADD = '^POST /api/partners/v1/tickets/add/';
+  const REMOVE = '^POST /api/partners/v1/tickets/remove/';
+  const notesOf = (v: BookingView) => v.timeline.map((e) => e.note);
+
+  test.each(['truncated_json', 'empty'] as const)(
+    'an add answered %s after qtickets made the ticket fails the booking, and that ticket is removed by its external_id',
+    async (garbleAs) => {
+      const before = inventory(20);
+      sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: ADD });
+      const { bookingId } = await book({ event_id: 12, show_id: 20, seats: ['2-2;49', '2-2;50'] });
+      const failed = await untilStatus(bookingId, 'failed');
+      expect(failed).toMatchObject({ stage: 'adding_tickets', attention: null, error: { code: 'provider_contract_violation' } });
+      expect(failed.error!.message).toMatch(/^qtickets answered POST \/api\/partners\/v1\/tickets\/add\/12\/20 with something its contract does not allow/);
+      // qtickets made the ticket; the booking never learnt its id, and removed it by the external_id it gave.
+      expect(ticketsOf(bookingId)).toEqual([expect.objectContaining({ seat_id: '2-2;49', status: 'removed' })]);
+      expect(callsTo('tickets/remove').map((c) => paramsOf(c))).toEqual([expect.objectContaining({ external_id: `${bookingId}-1` })]);
+      expect(notesOf(failed)).toContain(`released: remove the ticket with external_id ${bookingId}-1 (seat 2-2;49) if it exists`);
+      expect(createsOf(bookingId)).toHaveLength(1);
+      expect(inventory(20)).toEqual(before);
+    },
+  );
+
+  test('an add answered with a proxy\'s HTML 502 after qtickets made the ticket is retried, finds that ticket, and never makes a second', async () => {
+    const before = inventory(20);
+    sim.setFaults({ garbleNext: 1, garbleAs: 'html_502', faultsOn: ADD });
+    const { bookingId } = await book({ event_id: 12, show_id: 20, seats: ['2-2;51', '2-2;52'] });
+    const held = await untilStatus(bookingId, 'held', 30_000);
+    expect(ticketsOf(bookingId).map((t) => t.seat_id)).toEqual(['2-2;51', '2-2;52']);
+    expect(createsOf(bookingId)).toHaveLength(2);
+    expect(notesOf(held)).toContain(`ticket ${held.references.ticket_1} was found by its external_id: an earlier add had made it`);
+    const cancelled = await act(bookingId, 'cancel', {});
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(inventory(20)).toEqual(before);
+  });
+
+  test('an add that times out after qtickets made the ticket is retried, finds that ticket, and a cancel leaves qtickets as it was', async () => {
+    const before = inventory(41);
+    // Answered after 3 s, past the client's 2 s timeout; qtickets made the ticket at once.
+    sim.setFaults({ hangNext: 1, hangMs: 3_000, faultsOn: ADD });
+    const { bookingId } = await book({ event_id: 33, seats: ['4-1;49', '4-1;50'] });
+    const held = await untilStatus(bookingId, 'held', 30_000);
+    expect(ticketsOf(bookingId).map((t) => t.seat_id)).toEqual(['4-1;49', '4-1;50']);
+    expect(createsOf(bookingId)).toHaveLength(2);
+    expect(notesOf(held)).toContain(`ticket ${held.references.ticket_1} was found by its external_id: an earlier add had made it`);
+    const cancelled = await act(bookingId, 'cancel', {});
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(liveTicketsOf(bookingId)).toEqual([]);
+    expect(inventory(41)).toEqual(before);
+  });
+
+  test('a removal answered with an unreadable 200 does not count: it is asked again until qtickets confirms', async () => {
+    const before = inventory(21);
+    const { bookingId } = await book({ event_id: 12, show_id: 21, seats: ['7-1;5'] });
+    const held = await untilStatus(bookingId, 'held');
+    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: REMOVE });
+    const cancelled = await act(bookingId, 'cancel', {});
+    expect(cancelled.status).toBe(200);
+    const done = await untilStatus(bookingId, 'cancelled');
+    // The first removal worked but its answer proved nothing; the second got TICKET_NOT_FOUND: released.
+    expect(removedIds()).toEqual([held.references.ticket_1, held.references.ticket_1]);
+    expect(done.attention).toBeNull();
+    expect(notesOf(done)).toContain(`released: remove ticket ${held.references.ticket_1} (seat 7-1;5)`);
+    expect(inventory(21)).toEqual(before);
+  });
+});
+
+describe('seed-minimal answers (only the fields the qtickets document describes)', () => {
+  beforeEach(() => sim.setFaults({ seedMinimal: true }));
+
+  test('the catalogue lists shows and seats without the fields the document leaves out', async () => {
+    const events = await stack.api('/api/v1/providers/qtickets/events');
+    expect(events.status).toBe(200);
+    expect(events.body.events).toContainEqual(expect.objectContaining({ event_id: 12, show_id: 21 }));
+    const seats = await stack.api('/api/v1/providers/qtickets/events/12/seats?show_id=21');
+    expect(seats.status).toBe(200);
+    expect(seats.body.zones.find((z: { zone_id: number }) => z.zone_id === 1).seats).toEqual([
+      { seat_id: '1-1;3', available: true, coords: [1032, 137], row: 1, place: 3 },
+      { seat_id: '1-1;2', available: true, coords: [1052, 137], row: 1, place: 2 },
+    ]);
+  });
+
+  test('seats are held and paid: prices and the show header unknown, every ticket with its id, then its barcode', async () => {
+    const before = inventory(21);
+    const { bookingId } = await book({ event_id: 12, show_id: 21, seats: ['1-1;3'], admission: [{ seat_id: '3-1;1', quantity: 2 }] });
+    const held = await untilStatus(bookingId, 'held');
+    expect(held).toMatchObject({
+      references: { event_id: 12, show_id: 21, ticket_1: expect.any(String), ticket_2: expect.any(String), ticket_3: expect.any(String) },
+      result: {
+        event_name: null,
+        total: {},
+        tickets: [
+          { seat_id: '1-1;3', zone: 'VIP 3', row: 1, place: 3, price: null, currency_id: null, paid: 0, reserved_to: held.waitingFor!.deadline!.replace('.000Z', '+00:00'), barcode: null, external_id: `${bookingId}-1` },
+          { seat_id: '3-1;1', zone: 'Танцевальный партер', row: null, price: null, external_id: `${bookingId}-2` },
+          { seat_id: '3-1;1', external_id: `${bookingId}-3` },
+        ],
+      },
+    });
+    expect(liveTicketsOf(bookingId).map((t) => t.status)).toEqual(['reserved', 'reserved', 'reserved']);
+
+    const paid = await act(bookingId, 'payment');
+    expect(paid.body).toMatchObject({ status: 'completed', stage: 'paid' });
+    expect(paid.body.result.tickets.map((t: { paid: number; barcode: string }) => [t.paid, /^\d{13}$/.test(t.barcode)])).toEqual([
+      [1, true],
+      [1, true],
+      [1, true],
+    ]);
+    expect(liveTicketsOf(bookingId).map((t) => t.status)).toEqual(['sold', 'sold', 'sold']);
+    expect(inventory(21).last_update_hash).toBe(before.last_update_hash);
+  });
+
+  test('an extension moves the hold to the time sent, and a cancel releases every ticket on the document\'s bare success', async () => {
+    const before = inventory(41);
+    const { bookingId } = await book({ event_id: 33, seats: ['4-1;51', '4-1;52'] });
+    const held = await untilStatus(bookingId, 'held');
+    // No show_id given and none answered: the booking is known by its event.
+    expect(held.references).toEqual({ event_id: 33, ticket_1: expect.any(String), ticket_2: expect.any(String) });
+    const extended = await act(bookingId, 'extend', { byMinutes: 1 });
+    expect(extended.status).toBe(200);
+    const deadline = (extended.body.waitingFor.deadline as string).replace('.000Z', '+00:00');
+    expect(extended.body.result.tickets.map((t: { reserved_to: string }) => t.reserved_to)).toEqual([deadline, deadline]);
+    const cancelled = await act(bookingId, 'cancel', {});
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(inventory(41)).toEqual(before);
+  });
+
+  test.each(['truncated_json', 'empty'] as const)('an add answered %s fails the booking and leaves nothing held', async (garbleAs) => {
+    const before = inventory(20);
+    sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST /api/partners/v1/tickets/add/' });
+    const { bookingId } = await book({ event_id: 12, show_id: 20, seats: ['8-1;45'] });
+    const failed = await untilStatus(bookingId, 'failed');
+    expect(failed).toMatchObject({ attention: null, error: { code: 'provider_contract_violation' } });
+    expect(liveTicketsOf(bookingId)).toEqual([]);
+    expect(inventory(20)).toEqual(before);
+  });
+});
+
 describe('the client', () => {
   test('GET with a query, POST with JSON and POST with a form get the same answers', async () => {
     const logger = pino({ level: 'silent' });
@@ -616,8 +753,8 @@ describe('the client', () => {
         seats: seatsAnswer,
         added: { ...added.result, id: 'id', external_id: added.result.external_id === external_id },
         found: found?.result.id === added.result.id,
-        paid: { paid: paid.result.paid, barcode: /^\d{13}$/.test(paid.result.barcode ?? '') },
-        removed: [await client.removeTicket(show, { id: added.result.id }), await client.removeTicket(show, { external_id })],
+        paid: { paid: paid.result.paid, barcode: /^\d{13}$/.test(String(paid.result.barcode ?? '')) },
+        removed: [(await client.removeTicket(show, { id: added.result.id })).released, (await client.removeTicket(show, { external_id })).released],
         missing: await client.findTicket(show, { external_id: `${external_id}-never`, paid: 0, reserved_to }),
       });
     }
@@ -628,7 +765,7 @@ describe('the client', () => {
       added: { paid: 0, reserved_to, external_id: true, barcode: null },
       found: true,
       paid: { paid: 1, barcode: true },
-      removed: ['released', 'already_released'],
+      removed: [true, true],
       missing: undefined,
     });
 

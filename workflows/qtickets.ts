@@ -1,39 +1,20 @@
 /**
  * Seats at an event, booked with qtickets. The seats are checked first; then one
  * ticket per seat is added as a hold until `reserved_to`, each with an external_id
- * derived from the bookingId, so a retried add never makes a second ticket. The
- * hold ends in payment (every ticket paid, barcodes issued), a cancel, or its
- * deadline; a failure, a cancel or the deadline removes every ticket taken,
- * newest first.
+ * derived from the bookingId, so a retried add never makes a second ticket and a
+ * ticket whose answer was lost is still found and removed. The hold ends in
+ * payment (every ticket paid, barcodes issued), a cancel, or its deadline; a
+ * failure, a cancel or the deadline removes every ticket taken, newest first.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  allHandlersFinished,
-  condition,
-  defineSignal,
-  defineUpdate,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
-import type { AddedTicket, QticketsActivities, SeatCheck, SeatOffer, WantedSeat } from '../activities/qtickets/activities';
+import { ActivityFailure, CancellationScope, CancelledFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { QticketsActivities, SeatCheck } from '../activities/qtickets/activities';
 import type { ShowRef } from '../activities/qtickets/contract';
 import type { SeatBookingRequest } from '../activities/qtickets/request';
-import {
-  type BookingError,
-  type BookingStart,
-  type BookingView,
-  type Waiting,
-  statusQuery,
-} from './booking';
-import { handleCancel } from './answers';
-import { BookingRecord } from './booking-record';
+import { type HeldTicket, SeatsSeen, planTickets, wantedFor } from '../activities/qtickets/tickets';
+import type { BookingError, BookingStart, BookingView } from './booking';
+import { describeFailure } from './failures';
+import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
-import { CompensationStack } from './compensations';
-import { describeFailure, failureOfSteps } from './failures';
 
 const SECOND_MS = 1_000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -71,54 +52,12 @@ export interface ExtendHoldRequest {
 }
 
 /** The client paid: every ticket is marked paid, barcodes are issued, the booking completes. */
-export const confirmPaymentSignal = defineSignal('confirmPayment');
-export const confirmPaymentUpdate = defineUpdate<BookingView>('confirmBookingPayment');
+export const confirmPayment = defineAnswer('confirmPayment', 'confirmBookingPayment');
 /** The client needs more time: the hold's deadline moves, within the configured maximum. */
-export const extendHoldSignal = defineSignal<[ExtendHoldRequest?]>('extendHold');
-export const extendHoldUpdate = defineUpdate<BookingView, [ExtendHoldRequest?]>('extendBookingHold');
-
-/** One ticket the booking adds, in order; its external_id is the bookingId and its position. */
-export interface PlannedTicket {
-  position: number;
-  seat_id: string;
-  external_id: string;
-}
-
-/** Numbered seats first, then each admission seat as many times as its quantity. */
-export function planTickets(bookingId: string, request: SeatBookingRequest): PlannedTicket[] {
-  const seats = [
-    ...(request.seats ?? []),
-    ...(request.admission ?? []).flatMap((a) => Array.from({ length: a.quantity }, () => a.seat_id)),
-  ];
-  return seats.map((seat_id, i) => ({ position: i + 1, seat_id, external_id: `${bookingId}-${i + 1}` }));
-}
-
-/** Tickets per seat, as the seat check counts them. */
-function wantedFor(planned: PlannedTicket[]): WantedSeat[] {
-  const counts = new Map<string, number>();
-  for (const { seat_id } of planned) counts.set(seat_id, (counts.get(seat_id) ?? 0) + 1);
-  return [...counts].map(([seat_id, quantity]) => ({ seat_id, quantity }));
-}
-
-interface HeldTicket extends PlannedTicket {
-  id: string;
-  paid: 0 | 1;
-  reserved_to: string | null;
-  barcode: string | null;
-}
-
-/** An extension asked for, and how it went (the update's caller waits for it). */
-interface Extension {
-  until: number;
-  outcome?: { extended: true } | { refusal: string };
-}
-
-/** qtickets takes `reserved_to` to the second: holds end on whole seconds. */
-const toWholeSecond = (ms: number): number => Math.ceil(ms / SECOND_MS) * SECOND_MS;
-const iso = (ms: number): string => new Date(ms).toISOString();
-const duration = (ms: number): string => (ms % MINUTE_MS === 0 ? `${ms / MINUTE_MS} minutes` : `${ms / SECOND_MS} seconds`);
-const count = (n: number): string => (n === 1 ? '1 ticket' : `${n} tickets`);
-const providerAtWork = (actions: string[]): Waiting => ({ on: 'provider', actions, deadline: null, atDeadline: '' });
+export const extendHold = defineAnswer<[ExtendHoldRequest?]>('extendHold', 'extendBookingHold');
+/** The answers' updates by their former names (scripts and tools that still use them). */
+export const confirmPaymentUpdate = confirmPayment.update;
+export const extendHoldUpdate = extendHold.update;
 
 export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<BookingView> {
   const timing: QticketsTiming = { ...defaultQticketsTiming, ...input.timing };
@@ -127,302 +66,127 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
   const paid = request.paid === true;
   const holdMs = request.holdMinutes === undefined ? timing.holdMs : request.holdMinutes * MINUTE_MS;
   const plan = planTickets(input.bookingId, request);
-
-  const booking = new BookingRecord(input.bookingId, 'qtickets', input.client);
   const qtickets = proxyActivities<QticketsActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.callDeadlineMs });
-  const releaseCalls = proxyActivities<QticketsActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs });
-  const releases = new CompensationStack(booking, { activities: releaseCalls, pauseBetweenRoundsMs: timing.releasePauseMs });
 
-  const tickets: HeldTicket[] = [];
-  const offers = new Map<string, SeatOffer>();
-  let checked: SeatCheck | undefined;
   let holdUntil = 0;
   let holdLimit = 0;
-  /** The add whose outcome is unknown while it runs: if it fails unclearly, its ticket may exist. */
-  let adding: PlannedTicket | undefined;
-
-  let paymentRequested = false;
-  let extension: Extension | undefined;
-
-  setHandler(statusQuery, () => booking.view);
-
-  // Cancel: any time until the payment is confirmed.
-  const cancel = handleCancel(booking, () => {
-    if (booking.isTerminal) return `the booking is ${booking.status}: there is nothing to cancel`;
-    if (paymentRequested) return 'the payment is being confirmed: the tickets can no longer be cancelled';
-    return undefined;
-  });
-
-  // Payment and extension: only while the seats are held and nothing else is under way.
-  const refuseUnlessHeld = (what: string): string | undefined => {
-    if (cancel.requested) return `the booking is being cancelled: ${what} is no longer possible`;
-    if (paymentRequested) return `the payment is being confirmed: ${what} is no longer possible`;
-    if (extension) return `the hold is being extended: try ${what} again in a moment`;
-    if (booking.status !== 'held' || booking.stage !== 'reserved') return `${what} needs held seats; the booking is ${booking.status} (${booking.stage})`;
-    return undefined;
-  };
-  const acceptPayment = (): void => {
-    paymentRequested = true;
-  };
-  setHandler(
-    confirmPaymentUpdate,
-    async () => {
-      acceptPayment();
-      await condition(() => booking.isTerminal);
-      return booking.view;
-    },
-    {
-      validator: () => {
-        const refusal = refuseUnlessHeld('payment');
-        if (refusal) throw new Error(refusal);
-      },
-    },
-  );
-  setHandler(confirmPaymentSignal, () => {
-    const refusal = refuseUnlessHeld('payment');
-    if (refusal) booking.note(`confirmPayment signal ignored: ${refusal}`);
-    else acceptPayment();
-  });
-
-  const extendedUntil = (ask: ExtendHoldRequest = {}): number =>
-    toWholeSecond(holdUntil + (ask.byMinutes === undefined ? timing.extendByMs : ask.byMinutes * MINUTE_MS));
-  const refuseExtension = (ask: ExtendHoldRequest = {}): string | undefined => {
-    const notHeld = refuseUnlessHeld('an extension');
-    if (notHeld) return notHeld;
+  const extendedUntil = (ask: ExtendHoldRequest = {}): number => toWholeSecond(holdUntil + (ask.byMinutes === undefined ? timing.extendByMs : ask.byMinutes * MINUTE_MS));
+  const extensionRefusal = (ask: ExtendHoldRequest = {}): string | undefined => {
     if (ask.byMinutes !== undefined && !(Number.isInteger(ask.byMinutes) && ask.byMinutes > 0)) return 'byMinutes is a whole number of minutes, at least 1';
     const until = extendedUntil(ask);
-    if (until > holdLimit) {
-      return `a hold lasts at most ${duration(timing.maxHoldMs)}: this one can end at ${iso(holdLimit)} at the latest, not ${iso(until)}`;
-    }
-    return undefined;
-  };
-  setHandler(
-    extendHoldUpdate,
-    async (ask) => {
-      const pending: Extension = { until: extendedUntil(ask) };
-      extension = pending;
-      await condition(() => pending.outcome !== undefined);
-      if (pending.outcome && 'refusal' in pending.outcome) throw ApplicationFailure.create({ message: pending.outcome.refusal, nonRetryable: true });
-      return booking.view;
-    },
-    {
-      validator: (ask?: ExtendHoldRequest) => {
-        const refusal = refuseExtension(ask);
-        if (refusal) throw new Error(refusal);
-      },
-    },
-  );
-  setHandler(extendHoldSignal, (ask) => {
-    const refusal = refuseExtension(ask);
-    if (refusal) booking.note(`extendHold signal ignored: ${refusal}`);
-    else extension = { until: extendedUntil(ask) };
-  });
-
-  const finish = async (): Promise<BookingView> => {
-    await condition(allHandlersFinished);
-    return booking.view;
-  };
-
-  const publishResult = (): void => {
-    const total: Record<string, number> = {};
-    const seats = tickets.map((t) => {
-      const offer = offers.get(t.seat_id);
-      if (offer) total[offer.currency_id] = (total[offer.currency_id] ?? 0) + offer.price;
-      return {
-        id: t.id,
-        external_id: t.external_id,
-        seat_id: t.seat_id,
-        zone: offer?.zone ?? null,
-        row: offer?.row ?? null,
-        place: offer?.place ?? null,
-        price: offer?.price ?? null,
-        currency_id: offer?.currency_id ?? null,
-        paid: t.paid,
-        reserved_to: t.reserved_to,
-        barcode: t.barcode,
-      };
-    });
-    booking.setResult({
-      event_id: request.event_id,
-      show_id: checked?.show_id ?? request.show_id ?? null,
-      event_name: checked?.event_name ?? null,
-      start_date: checked?.start_date ?? null,
-      reserved_to: paid ? null : iso(holdUntil),
-      tickets: seats,
-      total,
-    });
-  };
-
-  const remember = (check: SeatCheck): void => {
-    checked = check;
-    for (const offer of check.offers) offers.set(offer.seat_id, offer);
-  };
-
-  /** A ticket is held: its removal goes on the stack before anything else happens. */
-  const hold = (planned: PlannedTicket, added: AddedTicket): void => {
-    const { id, paid: isPaid, reserved_to, barcode } = added.ticket;
-    tickets.push({ ...planned, id, paid: isPaid, reserved_to, barcode });
-    releases.push(`remove ticket ${id} (seat ${planned.seat_id})`, (activities) => activities.removeQticketsTicket(show, { id }));
-    booking.addReferences({ [`ticket_${planned.position}`]: id });
-    if (added.foundExisting) booking.note(`ticket ${id} was found by its external_id: an earlier add had made it`);
-    publishResult();
-  };
-
-  const seatsUnavailable = (check: SeatCheck): BookingError => ({
-    code: 'seats_unavailable',
-    message: check.unavailable.map((p) => p.message).join('; '),
-    providerDetails: { unavailable: check.unavailable },
-  });
-
-  const fail = async (error: BookingError): Promise<void> => {
-    const stage = booking.stage;
-    booking.setError(error);
-    if (releases.size > 0) {
-      booking.moveTo(booking.status, 'releasing', `removing the ${count(releases.size)} taken`, providerAtWork([]));
-      await releases.unwind();
-    }
-    booking.moveTo('failed', stage, `failed: ${error.message}`);
-  };
-
-  const releaseAndEnd = async (status: 'cancelled' | 'expired', note: string): Promise<void> => {
-    booking.moveTo(booking.status, 'releasing', `removing the ${count(releases.size)} taken`, providerAtWork([]));
-    await releases.unwind();
-    booking.moveTo(status, status, note);
-  };
-
-  const payAll = async (): Promise<void> => {
-    booking.setCancellable(false, 'the payment is confirmed: the tickets can no longer be cancelled');
-    booking.moveTo('confirmed', 'paying', `marking ${count(tickets.length)} paid`, providerAtWork([]));
-    for (const ticket of tickets) {
-      const paidTicket = await qtickets.payQticketsTicket(show, ticket.id);
-      ticket.paid = paidTicket.paid;
-      ticket.barcode = paidTicket.barcode;
-      publishResult();
-    }
-    booking.moveTo('completed', 'paid', `every ticket is paid; ${count(tickets.length)} with barcodes`);
-  };
-
-  const extendAll = async (pending: Extension): Promise<void> => {
-    booking.moveTo('held', 'extending', `extending the hold until ${iso(pending.until)}`, providerAtWork([]));
-    try {
-      for (const ticket of tickets) {
-        ticket.reserved_to = (await qtickets.extendQticketsTicket(show, ticket.id, iso(pending.until))).reserved_to;
-      }
-      holdUntil = pending.until;
-      pending.outcome = { extended: true };
-      publishResult();
-    } catch (err) {
-      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
-      const refusal = `qtickets did not extend the hold: ${describeFailure(err).message}; it still ends at ${iso(holdUntil)}`;
-      pending.outcome = { refusal };
-      booking.note(refusal);
-    } finally {
-      extension = undefined;
-    }
-  };
-
-  const invalidInput = (): string | undefined => {
-    if (plan.length === 0) return 'name at least one seat in seats or admission';
-    if (!paid && holdMs > timing.maxHoldMs) return `a hold lasts at most ${duration(timing.maxHoldMs)}; ${duration(holdMs)} was asked for`;
+    if (until > holdLimit) return `a hold lasts at most ${duration(timing.maxHoldMs)}: this one can end at ${iso(holdLimit)} at the latest, not ${iso(until)}`;
     return undefined;
   };
 
-  try {
-    const invalid = invalidInput();
-    if (invalid) {
-      booking.setError({ code: 'invalid_request', message: invalid });
-      booking.moveTo('failed', 'received', `failed: ${invalid}`);
-      return await finish();
+  const b = openBooking(input, {
+    provider: 'qtickets',
+    answers: [takes(confirmPayment), takes(extendHold, extensionRefusal)],
+    releases: proxyActivities<QticketsActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
+    releasePauseMs: timing.releasePauseMs,
+    answeredAtOnceBefore: [cancel],
+  });
+  const tickets: HeldTicket[] = [];
+  const seen = new SeatsSeen();
+  const publish = (): void => b.record.setResult(seen.result(request, tickets, paid ? null : iso(holdUntil)));
+
+  return b.run(async () => {
+    if (plan.length === 0) return b.fail({ code: 'invalid_request', message: 'name at least one seat in seats or admission' }, 'received');
+    if (!paid && holdMs > timing.maxHoldMs) {
+      return b.fail({ code: 'invalid_request', message: `a hold lasts at most ${duration(timing.maxHoldMs)}; ${duration(holdMs)} was asked for` }, 'received');
     }
 
     // 1. Every seat is checked first: the booking fails fast, naming each seat that cannot be had.
-    booking.moveTo('processing', 'checking_seats', `checking the seats of ${count(plan.length)}`, providerAtWork(['cancel']));
-    const firstCheck = await qtickets.checkQticketsSeats(show, wantedFor(plan));
-    if (firstCheck.unavailable.length > 0) {
-      await fail(seatsUnavailable(firstCheck));
-      return await finish();
-    }
-    remember(firstCheck);
-    booking.addReferences({ event_id: request.event_id, show_id: firstCheck.show_id });
-    if (cancel.requested) {
-      booking.moveTo('cancelled', 'cancelled', 'cancelled before any seat was held');
-      return await finish();
-    }
+    const check = await b.step({ stage: 'checking_seats', note: `checking the seats of ${count(plan.length)}` }, () => qtickets.checkQticketsSeats(show, wantedFor(plan)));
+    if (check.unavailable.length > 0) return b.fail(seatsUnavailable(check));
+    seen.remember(check);
+    b.record.addReferences({ event_id: request.event_id, ...((check.show_id ?? request.show_id) != null ? { show_id: (check.show_id ?? request.show_id) as number } : {}) });
 
-    // 2. One ticket per seat; each one's removal is pushed before the next add.
-    const heldSince = Date.now();
-    holdUntil = toWholeSecond(heldSince + holdMs);
-    holdLimit = toWholeSecond(heldSince + timing.maxHoldMs);
+    // 2. One ticket per seat, each a hold: its removal (by external_id until qtickets names the ticket) is registered before the add.
+    holdUntil = toWholeSecond(Date.now() + holdMs);
+    holdLimit = toWholeSecond(Date.now() + timing.maxHoldMs);
     const reserved_to = paid ? undefined : iso(holdUntil);
-    booking.moveTo('processing', 'adding_tickets', `adding ${count(plan.length)}${paid ? ', paid' : `, held until ${reserved_to}`}`, providerAtWork(['cancel']));
-    let knownHash = firstCheck.lastUpdateHash;
+    b.progress({ stage: 'adding_tickets', note: `adding ${count(plan.length)}${paid ? ', paid' : `, held until ${reserved_to}`}` });
+    let knownHash = check.lastUpdateHash;
     for (const [index, planned] of plan.entries()) {
-      if (cancel.requested) break;
+      if (b.cancelRequested) break;
       // Adds are shielded from cancellation (their outcome must be known); an operator's cancel is honoured between them.
       if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled by an operator');
-      adding = planned;
-      const added = await CancellationScope.nonCancellable(() =>
-        qtickets.addQticketsTicket({ show, seat_id: planned.seat_id, external_id: planned.external_id, paid: paid ? 1 : 0, reserved_to }),
+      const { seat_id, external_id } = planned;
+      const added = await b.hold(
+        (done) => (done ? `remove ticket ${done.ticket.id} (seat ${seat_id})` : `remove the ticket with external_id ${external_id} (seat ${seat_id}) if it exists`),
+        () => qtickets.addQticketsTicket({ show, seat_id, external_id, paid: paid ? 1 : 0, reserved_to }),
+        (releases, done) => releases.removeQticketsTicket(show, done ? { id: done.ticket.id } : { external_id }),
       );
-      adding = undefined;
-      hold(planned, added);
+      tickets.push({ ...planned, id: added.ticket.id, paid: added.ticket.paid, reserved_to: added.ticket.reserved_to, barcode: added.ticket.barcode });
+      b.record.addReferences({ [`ticket_${planned.position}`]: added.ticket.id });
+      if (added.foundExisting) b.record.note(`ticket ${added.ticket.id} was found by its external_id: an earlier add had made it`);
+      publish();
 
       // The show changed since it was checked (seats sold elsewhere, quotas, prices): check again, do not add blindly.
       const rest = plan.slice(index + 1);
-      if (added.lastUpdateHash !== knownHash && rest.length > 0) {
-        booking.note(`the show changed at qtickets (last_update_hash ${knownHash} -> ${added.lastUpdateHash}); re-checking the ${rest.length} seats still to add`);
+      knownHash ??= added.lastUpdateHash;
+      if (rest.length > 0 && added.lastUpdateHash && added.lastUpdateHash !== knownHash) {
+        b.record.note(`the show changed at qtickets (last_update_hash ${knownHash} -> ${added.lastUpdateHash}); re-checking the ${rest.length} seats still to add`);
         const recheck = await qtickets.checkQticketsSeats(show, wantedFor(rest));
-        if (recheck.unavailable.length > 0) {
-          await fail(seatsUnavailable(recheck));
-          return await finish();
-        }
-        remember(recheck);
-        knownHash = recheck.lastUpdateHash;
+        if (recheck.unavailable.length > 0) return b.fail(seatsUnavailable(recheck));
+        seen.remember(recheck);
+        knownHash = recheck.lastUpdateHash ?? added.lastUpdateHash;
       }
     }
-    if (cancel.requested) {
-      await releaseAndEnd('cancelled', 'cancelled while tickets were being added; every ticket taken was removed');
-      return await finish();
-    }
-    if (paid) {
-      booking.moveTo('completed', 'paid', `${count(tickets.length)} added paid, with barcodes`);
-      return await finish();
-    }
+    if (b.cancelRequested) return b.releaseAndEnd('cancelled', 'cancelled', 'cancelled while tickets were being added; every ticket taken was removed');
+    if (paid) return b.end('completed', 'paid', `${count(tickets.length)} added paid, with barcodes`);
 
     // 3. Held until the client pays or cancels, or the deadline passes; an extension moves the deadline.
     for (;;) {
-      booking.moveTo('held', 'reserved', `${count(tickets.length)} held until ${iso(holdUntil)}`, {
+      const answer = await b.waitFor({
+        status: 'held',
+        stage: 'reserved',
+        note: `${count(tickets.length)} held until ${iso(holdUntil)}`,
         on: 'client',
-        actions: ['confirmPayment', 'extendHold', 'cancel'],
-        deadline: iso(holdUntil),
+        answers: [confirmPayment, extendHold, cancel],
+        until: holdUntil,
         atDeadline: 'every ticket is removed and the booking expires',
       });
-      const answered = await condition(() => paymentRequested || extension !== undefined || cancel.requested !== undefined, holdUntil - Date.now());
-      if (!answered) {
-        await releaseAndEnd('expired', 'the hold reached its deadline; every ticket was removed');
-        break;
+      if (isAnswer(answer, cancel)) return b.releaseAndEnd('cancelled', 'cancelled', `cancelled${answer.args[0]?.reason ? `: ${answer.args[0].reason}` : ''}; every ticket was removed`);
+      if (!answer) return b.releaseAndEnd('expired', 'expired', 'the hold reached its deadline; every ticket was removed');
+
+      if (isAnswer(answer, confirmPayment)) {
+        b.record.setCancellable(false, 'the payment is confirmed: the tickets can no longer be cancelled');
+        await b.step({ status: 'confirmed', stage: 'paying', note: `marking ${count(tickets.length)} paid`, cancellable: false }, async () => {
+          for (const ticket of tickets) {
+            ({ paid: ticket.paid, barcode: ticket.barcode } = await qtickets.payQticketsTicket(show, ticket.id));
+            publish();
+          }
+        });
+        return b.end('completed', 'paid', `every ticket is paid; ${count(tickets.length)} with barcodes`);
       }
-      if (cancel.requested) {
-        await releaseAndEnd('cancelled', 'cancelled; every ticket was removed');
-        break;
+
+      if (isAnswer(answer, extendHold)) {
+        const until = extendedUntil(answer.args[0]);
+        try {
+          await b.step({ status: 'held', stage: 'extending', note: `extending the hold until ${iso(until)}` }, async () => {
+            for (const ticket of tickets) ticket.reserved_to = (await qtickets.extendQticketsTicket(show, ticket.id, iso(until))).reserved_to;
+          });
+          holdUntil = until;
+          publish();
+        } catch (err) {
+          if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+          // qtickets said no: the extension's update fails with its words, the hold goes on as it was.
+          const refusal = `qtickets did not extend the hold: ${describeFailure(err).message}; it still ends at ${iso(holdUntil)}`;
+          b.record.note(refusal);
+          b.refuseAnswer(refusal);
+        }
       }
-      if (paymentRequested) {
-        await payAll();
-        break;
-      }
-      if (extension) await extendAll(extension);
     }
-    return await finish();
-  } catch (err) {
-    const error = await failureOfSteps(err, booking, () => releaseAndEnd('cancelled', 'cancelled by an operator; every ticket taken was removed'));
-    if (adding && error.code !== 'provider_refused' && error.code !== 'provider_auth_rejected') {
-      // The add may have made its ticket before its answer was lost: remove it by its external_id as well.
-      const { external_id, seat_id } = adding;
-      releases.push(`remove the ticket for seat ${seat_id} if it was made (${external_id})`, (activities) =>
-        activities.removeQticketsTicket(show, { external_id }),
-      );
-    }
-    await fail(error);
-    return await finish();
-  }
+  });
 }
+
+function seatsUnavailable(check: SeatCheck): BookingError {
+  return { code: 'seats_unavailable', message: check.unavailable.map((p) => p.message).join('; '), providerDetails: { unavailable: check.unavailable } };
+}
+
+/** qtickets takes `reserved_to` to the second: holds end on whole seconds. */
+const toWholeSecond = (ms: number): number => Math.ceil(ms / SECOND_MS) * SECOND_MS;
+const iso = (ms: number): string => new Date(ms).toISOString();
+const duration = (ms: number): string => (ms % MINUTE_MS === 0 ? `${ms / MINUTE_MS} minutes` : `${ms / SECOND_MS} seconds`);
+const count = (n: number): string => (n === 1 ? '1 ticket' : `${n} tickets`);

@@ -2,8 +2,9 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import { activityLogger } from '../logging';
-import type { QticketsClient, RemoveOutcome } from './client';
-import { type SeatState, type ShowRef, type TicketAnswer, type TicketRef, type TicketResult, seedDate } from './contract';
+import type { ReleaseOutcome } from '../../common/release';
+import type { QticketsClient } from './client';
+import { type SeatState, type ShowRef, type TicketAnswer, type TicketRef, type TicketResult, num, paidFlag, seedDate, text } from './contract';
 
 /** Tickets wanted on one seat: 1 for a numbered seat, any number for an admission seat. */
 export interface WantedSeat {
@@ -11,16 +12,16 @@ export interface WantedSeat {
   quantity: number;
 }
 
-/** A seat as qtickets offers it, for the booking's result. */
+/** A seat as qtickets offers it, for the booking's result; what qtickets left out is null. */
 export interface SeatOffer {
   seat_id: string;
-  zone_id: number;
-  zone: string;
+  zone_id: number | null;
+  zone: string | null;
   admission: boolean;
-  row: number | null;
-  place: number | null;
-  price: number;
-  currency_id: string;
+  row: number | string | null;
+  place: number | string | null;
+  price: number | null;
+  currency_id: string | null;
 }
 
 export interface SeatProblem {
@@ -30,11 +31,11 @@ export interface SeatProblem {
 }
 
 export interface SeatCheck {
-  show_id: number;
-  event_name: string;
-  start_date: string;
+  show_id: number | null;
+  event_name: string | null;
+  start_date: string | null;
   /** The show's hash when checked: an add that answers another one means the show changed. */
-  lastUpdateHash: string;
+  lastUpdateHash: string | null;
   offers: SeatOffer[];
   /** Every wanted seat that cannot be had, each with the reason. */
   unavailable: SeatProblem[];
@@ -50,9 +51,18 @@ export interface TicketToAdd {
   reserved_to?: string;
 }
 
+/** A ticket as the booking shows it; what qtickets left out is null. */
+export interface TicketState {
+  id: string;
+  paid: 0 | 1 | null;
+  reserved_to: string | null;
+  external_id: string | null;
+  barcode: string | null;
+}
+
 export interface AddedTicket {
-  ticket: TicketResult;
-  lastUpdateHash: string;
+  ticket: TicketState;
+  lastUpdateHash: string | null;
   /** The ticket was made by an earlier attempt whose answer was lost. */
   foundExisting: boolean;
 }
@@ -67,9 +77,9 @@ export function createQticketsActivities({ qtickets, logger }: QticketsDeps) {
     /** Reads the show's seats and names every wanted seat that cannot be had, and why. */
     async checkQticketsSeats(show: ShowRef, wanted: WantedSeat[]): Promise<SeatCheck> {
       const answer = await qtickets.showSeats(show, activityLogger(logger));
-      const onSale = new Map<string, { seat: SeatState; zone_id: number; zone: string }>();
+      const onSale = new Map<string, { seat: SeatState; zone_id: number | null; zone: string | null }>();
       for (const zone of answer.zones) {
-        for (const seat of zone.seats) onSale.set(seat.seat_id, { seat, zone_id: zone.zone_id, zone: zone.name });
+        for (const seat of zone.seats) onSale.set(seat.seat_id, { seat, zone_id: num(zone.zone_id), zone: text(zone.name) });
       }
       const offers: SeatOffer[] = [];
       const unavailable: SeatProblem[] = [];
@@ -80,24 +90,25 @@ export function createQticketsActivities({ qtickets, logger }: QticketsDeps) {
           continue;
         }
         const { seat } = found;
-        const problem = seat.admission ? admissionProblem(seat, quantity) : numberedProblem(seat, quantity);
+        const admission = isAdmission(seat);
+        const problem = admission ? admissionProblem(seat, quantity) : numberedProblem(seat, quantity);
         if (problem) unavailable.push({ seat_id, message: problem });
         offers.push({
           seat_id,
           zone_id: found.zone_id,
           zone: found.zone,
-          admission: seat.admission === true,
-          row: seat.row ?? null,
-          place: seat.place ?? null,
-          price: seat.price,
-          currency_id: seat.currency_id,
+          admission,
+          row: shown(seat.row),
+          place: shown(seat.place),
+          price: num(seat.price),
+          currency_id: text(seat.currency_id),
         });
       }
       return {
-        show_id: answer.show_id,
-        event_name: answer.event_name,
-        start_date: answer.start_date,
-        lastUpdateHash: answer.last_update_hash,
+        show_id: num(answer.show_id),
+        event_name: text(answer.event_name),
+        start_date: text(answer.start_date),
+        lastUpdateHash: text(answer.last_update_hash),
         offers,
         unavailable,
       };
@@ -115,25 +126,32 @@ export function createQticketsActivities({ qtickets, logger }: QticketsDeps) {
         const found = await qtickets.findTicket(add.show, { external_id: add.external_id, paid: add.paid, reserved_to }, log);
         if (found) {
           log.info({ ticketId: found.result.id }, 'an earlier attempt had made the ticket');
-          return added(found, true);
+          return added(found, true, add, reserved_to);
         }
       }
       const answer = await qtickets.addTicket(add.show, { seat_id: add.seat_id, paid: add.paid, reserved_to, external_id: add.external_id }, log);
-      return added(answer, false);
+      return added(answer, false, add, reserved_to);
     },
 
-    /** `paid: 1`: qtickets issues the barcode. Paying a paid ticket changes nothing. */
-    async payQticketsTicket(show: ShowRef, id: string): Promise<TicketResult> {
-      return (await qtickets.updateTicket(show, { id, paid: 1 }, activityLogger(logger))).result;
+    /** `paid: 1`: qtickets issues the barcode. Paying a paid ticket changes nothing. A success without `paid` is a paid ticket. */
+    async payQticketsTicket(show: ShowRef, id: string): Promise<TicketState> {
+      const ticket = ticketState((await qtickets.updateTicket(show, { id, paid: 1 }, activityLogger(logger))).result);
+      return { ...ticket, paid: ticket.paid ?? 1 };
     },
 
-    /** Moves the ticket's `reserved_to`. */
-    async extendQticketsTicket(show: ShowRef, id: string, reservedTo: string): Promise<TicketResult> {
-      return (await qtickets.updateTicket(show, { id, paid: 0, reserved_to: seedDate(reservedTo) }, activityLogger(logger))).result;
+    /** Moves the ticket's `reserved_to`; a success without it holds the ticket until the time sent. */
+    async extendQticketsTicket(show: ShowRef, id: string, reservedTo: string): Promise<TicketState> {
+      const reserved_to = seedDate(reservedTo);
+      const ticket = ticketState((await qtickets.updateTicket(show, { id, paid: 0, reserved_to }, activityLogger(logger))).result);
+      return { ...ticket, reserved_to: ticket.reserved_to ?? reserved_to };
     },
 
-    /** Releases a ticket; one removed or expired already counts as released. */
-    async removeQticketsTicket(show: ShowRef, ticket: TicketRef): Promise<RemoveOutcome> {
+    /**
+     * Releases a ticket by its id, or by its external_id when its add never
+     * answered readably: on qtickets' documented success, or its TICKET_NOT_FOUND
+     * (removed, expired, or never made); anything else is asked again.
+     */
+    async removeQticketsTicket(show: ShowRef, ticket: TicketRef): Promise<ReleaseOutcome> {
       return qtickets.removeTicket(show, ticket, activityLogger(logger));
     },
   };
@@ -141,11 +159,28 @@ export function createQticketsActivities({ qtickets, logger }: QticketsDeps) {
 
 export type QticketsActivities = ReturnType<typeof createQticketsActivities>;
 
-const added = (answer: TicketAnswer, foundExisting: boolean): AddedTicket => ({
-  ticket: answer.result,
-  lastUpdateHash: answer.last_update_hash,
-  foundExisting,
+const ticketState = (t: TicketResult): TicketState => ({
+  id: t.id,
+  paid: paidFlag(t.paid),
+  reserved_to: text(t.reserved_to),
+  external_id: text(t.external_id),
+  barcode: text(t.barcode),
 });
+
+/** The ticket qtickets answered; what its answer leaves out is what qtickets accepted from the request. */
+function added(answer: TicketAnswer, foundExisting: boolean, sent: TicketToAdd, reservedTo: string | undefined): AddedTicket {
+  const ticket = ticketState(answer.result);
+  return {
+    ticket: { ...ticket, paid: ticket.paid ?? sent.paid, reserved_to: ticket.reserved_to ?? reservedTo ?? null, external_id: ticket.external_id ?? sent.external_id },
+    lastUpdateHash: text(answer.last_update_hash),
+    foundExisting,
+  };
+}
+
+/** A row or place as sent (a number, or a label such as "12A"), or null. */
+const shown = (value: unknown): number | string | null => (typeof value === 'number' || typeof value === 'string' ? value : null);
+
+const isAdmission = (seat: SeatState): boolean => paidFlag(seat.admission) === 1;
 
 function numberedProblem(seat: SeatState, quantity: number): string | undefined {
   if (quantity > 1) return `Seat "${seat.seat_id}" is a numbered seat: one ticket only, ${quantity} requested`;
@@ -153,6 +188,7 @@ function numberedProblem(seat: SeatState, quantity: number): string | undefined 
 }
 
 function admissionProblem(seat: SeatState, quantity: number): string | undefined {
-  const left = seat.available ? (seat.free_quantity ?? quantity) : 0;
+  // Without `free_quantity`, an available admission seat is taken to have enough left: qtickets refuses the add otherwise.
+  const left = seat.available ? (num(seat.free_quantity) ?? quantity) : 0;
   return left >= quantity ? undefined : `Seat "${seat.seat_id}" is not available: ${quantity} requested, ${left} left`;
 }

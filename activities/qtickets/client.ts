@@ -6,8 +6,9 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { FailureType } from '../../common/failure-types';
+import { type ReleaseOutcome, released } from '../../common/release';
 import { type ProviderEndpoint, type ProviderRequest, ProviderHttpClient } from '../http';
 import {
   ErrorAnswer,
@@ -31,8 +32,6 @@ export interface QticketsClientOptions {
    */
   method?: 'GET' | 'POST';
 }
-
-export type RemoveOutcome = 'released' | 'already_released';
 
 type Params = Record<string, string | number | undefined>;
 
@@ -78,15 +77,26 @@ export class QticketsClient {
     }
   }
 
-  /** A ticket already removed, or expired, counts as released. */
-  async removeTicket(show: ShowRef, ticket: TicketRef, logger?: Logger): Promise<RemoveOutcome> {
+  /**
+   * Removes a ticket, on positive evidence only: the document's success
+   * (`status: "success"`, `result: true`), or TICKET_NOT_FOUND (removed or expired
+   * already). Any other answer, an unreadable one included, proves nothing: the
+   * call fails retryably and the next attempt asks qtickets again.
+   */
+  async removeTicket(show: ShowRef, ticket: TicketRef, logger?: Logger): Promise<ReleaseOutcome> {
+    const which = 'id' in ticket ? `ticket ${ticket.id}` : `the ticket with external_id ${ticket.external_id}`;
+    let answer: unknown;
     try {
-      await this.call(`/tickets/remove${showPath(show)}`, { ...ticket }, RemoveAnswer, logger);
-      return 'released';
+      answer = await this.call(`/tickets/remove${showPath(show)}`, { ...ticket }, z.unknown(), logger);
     } catch (err) {
-      if (refusalCode(err) === 'TICKET_NOT_FOUND') return 'already_released';
+      if (refusalCode(err) === 'TICKET_NOT_FOUND') return released(`qtickets: TICKET_NOT_FOUND for ${which} (removed or expired already)`);
       throw err;
     }
+    if (RemoveAnswer.safeParse(answer).success) return released(`qtickets removed ${which}`);
+    throw ApplicationFailure.retryable(
+      `qtickets answered the removal of ${which} with a body it does not document (${(JSON.stringify(answer) ?? 'nothing').slice(0, 120)}); asking again until qtickets confirms`,
+      FailureType.ProviderUnavailable,
+    );
   }
 
   private async call<T>(path: string, params: Params, schema: z.ZodType<T>, logger?: Logger): Promise<T> {

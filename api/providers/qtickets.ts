@@ -13,7 +13,7 @@ import { SeatBookingRequest } from '../../activities/qtickets/request';
 import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
 import { FailureType } from '../../common/failure-types';
-import { type ExtendHoldRequest, type QticketsTiming, confirmPaymentSignal, confirmPaymentUpdate, defaultQticketsTiming, extendHoldSignal, extendHoldUpdate } from '../../workflows/qtickets';
+import { type ExtendHoldRequest, type QticketsTiming, confirmPayment, defaultQticketsTiming, extendHold } from '../../workflows/qtickets';
 import { ApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';
 
@@ -63,15 +63,15 @@ export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 
     ],
     actions: {
       payment: {
-        update: confirmPaymentUpdate.name,
-        signal: confirmPaymentSignal.name,
+        update: confirmPayment.update.name,
+        signal: confirmPayment.name,
         roles: ['app', 'approver'],
         summary: 'The client paid for the held seats: every ticket is marked paid at qtickets and the booking completes with the barcodes.',
         answersWhenDone: true,
       },
       extend: {
-        update: extendHoldUpdate.name,
-        signal: extendHoldSignal.name,
+        update: extendHold.update.name,
+        signal: extendHold.name,
         body: ExtendBody,
         roles: ['app', 'approver'],
         summary: 'Hold the seats longer (byMinutes, or the configured extension), within the longest hold (QTICKETS_MAX_HOLD).',
