@@ -306,6 +306,8 @@ export interface BrusnikaState {
     bookingOutcomes: Record<string, Outcome>;
     /** Keyed by project id; a project without one gets `success`. */
     visitOutcomes: Record<string, Outcome>;
+    /** False: the CRM serves no list of bookings or visits (404), as a CRM keeping to the seed's methods would. */
+    recordListsServed: boolean;
   };
 }
 
@@ -530,7 +532,7 @@ function fixtures(now: number, timing: BrusnikaTiming): BrusnikaState {
     bookings,
     visits,
     timeSlots,
-    scenarios: { bookingOutcomes: {}, visitOutcomes: {} },
+    scenarios: { bookingOutcomes: {}, visitOutcomes: {}, recordListsServed: true },
   };
 }
 
@@ -1149,7 +1151,12 @@ function providerRoutes(router: Router, ctx: SimulatorContext<BrusnikaState>, cl
     send(res, 201, { data: createClient(ctx.state, parse(CreateClientRequest, req.body), clock()) });
   });
 
+  const requireRecordLists = (req: Request): void => {
+    if (!ctx.state.scenarios.recordListsServed) throw new BrusnikaError(404, 'not_found', `Метод ${req.method} ${req.path} не найден`);
+  };
+
   router.get('/bookings', (req, res) => {
+    requireRecordLists(req);
     const q = parse(BookingsQuery, req.query);
     const found = ctx.state.bookings.filter(
       (b) => (q.client_id === undefined || b.client_id === q.client_id) && (q.premise_id === undefined || b.premise_id === q.premise_id) && (q.agent_id === undefined || b.agent_id === q.agent_id),
@@ -1169,6 +1176,7 @@ function providerRoutes(router: Router, ctx: SimulatorContext<BrusnikaState>, cl
   });
 
   router.get('/visits', (req, res) => {
+    requireRecordLists(req);
     const q = parse(VisitsQuery, req.query);
     const found = ctx.state.visits.filter(
       (v) => (q.client_id === undefined || v.client_id === q.client_id) && (q.project_id === undefined || v.project_id === q.project_id) && (q.agent_id === undefined || v.agent_id === q.agent_id),
@@ -1213,6 +1221,11 @@ export function setBookingOutcome(state: BrusnikaState, premiseId: number, outco
 /** The manager's answer to visit requests in this project. */
 export function setVisitOutcome(state: BrusnikaState, projectId: number, outcome: Outcome): void {
   state.scenarios.visitOutcomes[String(projectId)] = outcome;
+}
+
+/** Whether GET /bookings and GET /visits are served (true) or unknown methods (404). */
+export function setRecordListsServed(state: BrusnikaState, served: boolean): void {
+  state.scenarios.recordListsServed = served;
 }
 
 /** Someone else (another channel of the CRM) takes the slot for good. */
@@ -1271,6 +1284,7 @@ const TimingControl = z
  *   GET  /state                      the whole inventory, settled, prices exact
  *   POST /scenarios/booking-outcome  {premise_id, status: "success"} | {premise_id, status: "fail", reason}
  *   POST /scenarios/visit-outcome    {project_id, status, reason?} (reason required for "fail")
+ *   POST /scenarios/record-lists     {served: boolean}: whether GET /bookings and GET /visits exist
  *   POST /time-slots/:id/take        the slot is taken by someone else, for good
  *   POST /users/:id                  {status?: "active"|"blocked", remaining_user_creation_limit?: n}
  *   POST /premises/:id               {is_sold: boolean}
@@ -1286,6 +1300,10 @@ function controlRoutes(router: Router, ctx: SimulatorContext<BrusnikaState>, clo
   router.post('/scenarios/visit-outcome', (req, res) => {
     const { project_id, ...outcome } = parse(VisitOutcomeControl, req.body);
     setVisitOutcome(ctx.state, project_id, outcome);
+    send(res, 200, ctx.state.scenarios);
+  });
+  router.post('/scenarios/record-lists', (req, res) => {
+    setRecordListsServed(ctx.state, parse(z.object({ served: z.boolean() }), req.body).served);
     send(res, 200, ctx.state.scenarios);
   });
   router.post('/time-slots/:id/take', (req, res) => {

@@ -15,6 +15,7 @@ import {
   HUGE_PRICE,
   HUGE_PRICE_PREMISE_ID,
   setBookingOutcome,
+  setRecordListsServed,
   setRemainingBookings,
   setVisitOutcome,
   startBrusnikaSimulator,
@@ -468,12 +469,208 @@ describe('booking a visit', () => {
   });
 });
 
+/** What the CRM holds: premises booked or sold, active bookings and visits, slot holders, bookings left to agents. */
+const inventory = () => {
+  const state = crm();
+  return {
+    premises: state.premises.map((p) => ({ id: p.id, is_booked: p.is_booked, is_sold: p.is_sold })),
+    activeBookings: state.bookings.filter((b) => b.status !== 'fail').map((b) => b.id),
+    activeVisits: state.visits.filter((v) => v.status !== 'fail').map((v) => v.id),
+    timeSlots: state.timeSlots.map((t) => ({ id: t.id, agent_id: t.agent_id, client_id: t.client_id, visit_id: t.visit_id })),
+    bookingsLeft: state.users.map((u) => ({ id: u.id, left: u.remaining_user_creation_limit })),
+  };
+};
+
+const notes = (v: BookingView) => v.timeline.map((e) => e.note);
+const slotRequest = async () => {
+  const [slot] = (await catalogue('/time-slots?project_id=21')).body.data as { id: number }[];
+  return { kind: 'visit', agent_id: 501, client: EXISTING_CLIENT, time_slot_id: slot!.id };
+};
+
+describe('a create whose answer cannot be read leaves nothing held at the CRM', () => {
+  afterEach(() => sim.setFaults({ garbleNext: 0, hangNext: 0, failNext: 0, faultsOn: undefined, seedMinimal: false }));
+
+  test.each([
+    ['a truncated', 'truncated_json'],
+    ['an empty', 'empty'],
+  ] as const)('a booking answered with %s body after the CRM made it fails, and the booking it made is found and cancelled', async (_what, garbleAs) => {
+    const before = inventory();
+    sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST /bookings$' });
+    const started = await book(premiseRequest({ premise_id: 1002, client: EXISTING_CLIENT }));
+    const failed = await untilStatus(started.bookingId, 'failed');
+    const [made] = crm().bookings.filter((b) => b.premise_id === 1002).slice(-1);
+    expect(made).toMatchObject({ client_id: 801, status: 'fail', reason: CANCELLED_REASON });
+    expect(failed).toMatchObject({ stage: 'booking_requested', error: { code: 'provider_contract_violation' }, attention: null });
+    expect(failed.error?.message).toMatch(/^brusnika answered POST \/bookings with something its contract does not allow/);
+    expect(notes(failed)).toContain('released: the booking of premise 1002 for client 801');
+    expect(inventory()).toEqual(before);
+  });
+
+  test.each([
+    ['an HTML 502 page', { garbleNext: 1, garbleAs: 'html_502' as const }],
+    ['no answer before the timeout', { hangNext: 1, hangMs: 3_000 }],
+  ])('a booking that got %s after the CRM made it goes on with the booking found by client and premise', async (_what, fault) => {
+    const before = inventory();
+    sim.setFaults({ ...fault, faultsOn: '^POST /bookings$' });
+    const started = await book(premiseRequest({ premise_id: 1002, client: EXISTING_CLIENT }));
+    const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    const active = crm().bookings.filter((b) => b.premise_id === 1002 && b.status !== 'fail');
+    expect(active.map((b) => b.id)).toEqual([confirmed.references.booking_id]);
+    expect(notes(confirmed)).toContainEqual(expect.stringMatching(/^an earlier booking request got no readable answer and its retry was refused \("Помещение уже забронировано"\); the booking it made \(\d+\) was found/));
+    expect(confirmed.attention).toBeNull();
+
+    expect((await cancel(started.bookingId)).body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(inventory()).toEqual(before);
+  });
+
+  test('a visit answered with a truncated body after the CRM made it fails; the visit is found and cancelled, and its slot is free again', async () => {
+    const before = inventory();
+    const request = await slotRequest();
+    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /visits$' });
+    const started = await book(request);
+    const failed = await untilStatus(started.bookingId, 'failed');
+    expect(failed).toMatchObject({ stage: 'visit_requested', error: { code: 'provider_contract_violation' }, attention: null });
+    expect(notes(failed)).toEqual(
+      expect.arrayContaining([`released: the visit of client 801 on time slot ${request.time_slot_id}`, `released: time slot ${request.time_slot_id}`]),
+    );
+    const [made] = crm().visits.slice(-1);
+    expect(made).toMatchObject({ client_id: 801, status: 'fail', reason: CANCELLED_REASON });
+    expect(inventory()).toEqual(before);
+  });
+
+  test.each([
+    ['an HTML 502 page', { garbleNext: 1, garbleAs: 'html_502' as const }],
+    ['no answer before the timeout', { hangNext: 1, hangMs: 3_000 }],
+  ])('a visit that got %s after the CRM made it goes on with the visit found by client and time', async (_what, fault) => {
+    const before = inventory();
+    const request = await slotRequest();
+    sim.setFaults({ ...fault, faultsOn: '^POST /visits$' });
+    const started = await book(request);
+    const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    expect(crm().visits.filter((v) => v.client_id === 801 && v.status !== 'fail' && v.id !== 401).map((v) => v.id)).toEqual([confirmed.references.visit_id]);
+    expect(notes(confirmed)).toContainEqual(expect.stringMatching(/^an earlier visit request got no readable answer and its retry was refused \("Выбранное время уже занято"\)/));
+
+    expect((await cancel(started.bookingId)).body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(inventory()).toEqual(before);
+  });
+});
+
+/** An operator cancels a record in the CRM itself. */
+const cancelInCrm = async (path: string) => {
+  const res = await fetch(`${sim.url}${path}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${BRUSNIKA_TOKEN}` } });
+  expect(res.status).toBe(200);
+};
+
+describe('a CRM that lists no bookings or visits (the seed names no such list)', () => {
+  afterEach(() => {
+    sim.setFaults({ garbleNext: 0, faultsOn: undefined });
+    setRecordListsServed(sim.ctx.state, true);
+  });
+
+  test('a booking whose create answer cannot be read fails and is flagged for an operator with every id, the lead as evidence', async () => {
+    setRecordListsServed(sim.ctx.state, false);
+    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /bookings$' });
+    const started = await book(premiseRequest({ premise_id: 1002, client: EXISTING_CLIENT }));
+    const failed = await untilStatus(started.bookingId, 'failed');
+    const [held] = crm().bookings.filter((b) => b.premise_id === 1002 && b.status !== 'fail');
+    expect(held).toMatchObject({ client_id: 801, agent_id: 501 });
+    const lead = crm().leads.find((l) => l.client_id === 801 && l.premise_id === 1002)!;
+    expect(failed.error?.code).toBe('provider_contract_violation');
+    expect(failed.attention).toBe(
+      `lead ${lead.id} shows premise 1002 booked for client 801, but the CRM does not list bookings, so the booking cannot be found to cancel it: cancel it in the CRM (client_id 801, premise_id 1002, agent_id 501, lead ${lead.id}) (the booking of premise 1002 for client 801)`,
+    );
+    // The operator's part, done here so the premise is free for the next test.
+    await cancelInCrm(`/bookings/${held!.id}`);
+    expect(premiseInCrm(1002).is_booked).toBe(false);
+  });
+
+  test('a visit whose create answer cannot be read fails and is flagged with its slot, which stays held with it', async () => {
+    setRecordListsServed(sim.ctx.state, false);
+    const request = await slotRequest();
+    sim.setFaults({ garbleNext: 1, garbleAs: 'empty', faultsOn: '^POST /visits$' });
+    const started = await book(request);
+    const failed = await untilStatus(started.bookingId, 'failed');
+    expect(failed.attention).toMatch(
+      new RegExp(`^the CRM does not list visits, and time slot ${request.time_slot_id} is not free: a visit may hold it; cancel it in the CRM \\(client_id 801, agent_id 501, slot .*\\); time slot ${request.time_slot_id} stays held with it`),
+    );
+    const [held] = crm().visits.filter((v) => v.client_id === 801 && v.status !== 'fail' && v.id !== 401);
+    expect(held).toBeDefined();
+    await cancelInCrm(`/visits/${held!.id}`);
+  });
+});
+
+describe('a CRM answering with only the fields the seed lists', () => {
+  beforeEach(() => sim.setFaults({ seedMinimal: true }));
+  afterEach(() => sim.setFaults({ seedMinimal: false }));
+
+  test('the catalogue serves what the CRM gives: premises without section_id, with one feature and one purchase option', async () => {
+    for (const path of ['/cities', '/projects', '/buildings', '/sections', '/time-slots']) {
+      const answer = await catalogue(path);
+      expect([path, answer.status]).toEqual([path, 200]);
+      expect(answer.body.data.length).toBeGreaterThan(0);
+    }
+    const premises = await catalogue('/premises?project_id=11&type=apartment');
+    expect(premises.status).toBe(200);
+    const premise = premises.body.data.find((p: { id: number }) => p.id === 1002);
+    expect(premise).toEqual({
+      id: 1002,
+      building_id: 111,
+      type: 'apartment',
+      rooms: 2,
+      size: 56.2,
+      price: '8340000',
+      floor: 5,
+      feature: 'sign_loggia',
+      photos: expect.any(Array),
+      is_booked: false,
+      purchase_option: 'mortage',
+      is_sold: false,
+    });
+  });
+
+  test('a premise is booked, confirmed without a `reason` in the answers, and cancelled, leaving the CRM as it was', async () => {
+    const before = inventory();
+    // One purchase option served (mortage) does not say it is the only one: the CRM takes full_payment.
+    const started = await book(premiseRequest({ premise_id: 1002, client: EXISTING_CLIENT }));
+    const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    expect(confirmed).toMatchObject({
+      stage: 'booked',
+      error: null,
+      result: { premise: { id: 1002, feature: 'sign_loggia', purchase_option: 'mortage' }, booking: { status: 'success', purchase_option: 'full_payment' } },
+    });
+    expect((confirmed.result?.premise as Record<string, unknown>).section_id).toBeUndefined();
+    expect((confirmed.result?.booking as Record<string, unknown>).reason).toBeUndefined();
+
+    expect((await cancel(started.bookingId)).body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(inventory()).toEqual(before);
+  });
+
+  test('a booking the CRM decides `fail` without a reason fails in those words, and nothing stays booked', async () => {
+    const before = inventory();
+    setBookingOutcome(sim.ctx.state, 3103, { status: 'fail', reason: 'Отказ' });
+    const started = await book(premiseRequest({ premise_id: 3103, client: EXISTING_CLIENT }));
+    const failed = await untilStatus(started.bookingId, 'failed');
+    expect(failed).toMatchObject({ stage: 'crm_refused', error: { code: 'provider_refused', message: 'the CRM refused the booking without a reason' } });
+    expect(inventory()).toEqual(before);
+  });
+
+  test('a visit is booked, confirmed and cancelled, and its slot is free again', async () => {
+    const before = inventory();
+    const started = await book(await slotRequest());
+    const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    expect(confirmed).toMatchObject({ stage: 'visit_confirmed', result: { visit: { status: 'success' } } });
+    expect((await cancel(started.bookingId)).body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(inventory()).toEqual(before);
+  });
+});
+
 describe('durability', () => {
   test('CRM 5xx answers are retried until the booking goes through, and the premise is booked once', async () => {
+    const callsBefore = sim.ctx.calls.length;
     sim.setFaults({ failNext: 2, failStatus: 502 });
     const started = await book(premiseRequest({ premise_id: 1006, client: EXISTING_CLIENT }));
     const confirmed = await untilStatus(started.bookingId, 'confirmed');
-    expect(sim.ctx.calls.filter((c) => c.status === 502)).toHaveLength(2);
+    expect(sim.ctx.calls.slice(callsBefore).filter((c) => c.status === 502)).toHaveLength(2);
     expect(crm().bookings.filter((b) => b.premise_id === 1006 && b.status !== 'fail')).toEqual([expect.objectContaining({ id: confirmed.references.booking_id })]);
     await cancel(started.bookingId);
   });

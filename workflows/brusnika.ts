@@ -19,7 +19,7 @@
 import { CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
 import type { BrusnikaActivities, ClientFacts, Polling } from '../activities/brusnika/activities';
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
-import { needsOperator, released } from '../common/release';
+import { needsOperator, releaseUnknown, released } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
 import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
@@ -203,14 +203,19 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     const client = await agentsClient(agentId, visitRequest.client, visitRequest.agency);
     // Cancelling its visit frees a slot at once; a slot held without one is freed by the CRM at its reserved_until.
     let freedWithVisit = false;
+    /** Why the visit may still exist unseen: its slot then stays held with it. */
+    let visitUnknown: string | undefined;
     const slot = await b.hold(
       `time slot ${slotId}`,
       () => {
         b.progress({ stage: 'time_slot_booking', note: `booking time slot ${slotId}` });
         return crm.bookBrusnikaTimeSlot(slotId, { agent_id: agentId, client_id: client.client_id });
       },
-      (releases, held) =>
-        freedWithVisit ? Promise.resolve(released(`time slot ${slotId} was freed with its visit`)) : releases.releaseBrusnikaTimeSlot(slotId, held?.reserved_until ?? null),
+      (releases, held) => {
+        if (freedWithVisit) return Promise.resolve(released(`time slot ${slotId} was freed with its visit`));
+        if (visitUnknown) return Promise.resolve(releaseUnknown(`${visitUnknown}; time slot ${slotId} stays held with it`));
+        return releases.releaseBrusnikaTimeSlot(slotId, held?.reserved_until ?? null);
+      },
     );
     b.record.addReferences({ time_slot_id: slot.id, project_id: slot.project_id });
     addResult({ time_slot: slot });
@@ -224,9 +229,9 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
         return crm.createBrusnikaVisit({ project_id: slot.project_id, agent_id: agentId, client_id: client.client_id, date: slot.date, time: slot.time }, slot.id);
       },
       async (releases, made) => {
-        if (!made) return releases.releaseBrusnikaVisit(key);
-        const outcome = await releases.cancelBrusnikaVisit(made.record.id);
-        freedWithVisit = !needsOperator(outcome);
+        const outcome = made ? await releases.cancelBrusnikaVisit(made.record.id) : await releases.releaseBrusnikaVisit(key);
+        if (needsOperator(outcome)) visitUnknown = outcome.unknown;
+        else freedWithVisit = made !== undefined;
         return outcome;
       },
     );

@@ -582,6 +582,55 @@ describe('time slots and visits', () => {
   });
 });
 
+describe('bookings and visits listed by their fields', () => {
+  test('bookings filter by client and premise; visits by client and project', async () => {
+    const bookings = await get('/bookings?client_id=801&premise_id=1003');
+    expect(bookings.status).toBe(200);
+    expect(bookings.body.data.map((b: Row) => b.id)).toEqual([601]);
+    expect((await get('/bookings?client_id=802')).body.data.map((b: Row) => b.id)).toEqual([602]);
+    const visits = await get('/visits?client_id=801&project_id=11');
+    expect(visits.body.data).toEqual([expect.objectContaining({ id: 401, status: 'success' })]);
+    expect((await get('/visits?client_id=801&project_id=21')).body.data).toEqual([]);
+  });
+
+  test('a CRM without these lists answers 404 for them', async () => {
+    expect((await post('/__control/scenarios/record-lists', { served: false })).status).toBe(200);
+    expect((await get('/bookings?client_id=801')).status).toBe(404);
+    expect((await get('/visits?client_id=801')).status).toBe(404);
+    expect((await get('/bookings/601')).status).toBe(200);
+  });
+});
+
+describe('seed-minimal answers: exactly the fields the seed lists', () => {
+  beforeEach(() => sim.setFaults({ seedMinimal: true }));
+
+  test('a premise has no section_id, one feature and one purchase option', async () => {
+    const [premise] = (await get('/premises?building_id=111&per_page=1')).body.data;
+    expect(Object.keys(premise!).sort()).toEqual(['building_id', 'feature', 'floor', 'id', 'is_booked', 'is_sold', 'photos', 'price', 'purchase_option', 'rooms', 'size', 'type']);
+    expect(premise).toMatchObject({ id: 1001, feature: 'sign_balcony', purchase_option: 'mortage' });
+    const storeroom = (await get('/premises?type=storeroom&building_id=111')).body.data[0];
+    expect(storeroom).toMatchObject({ id: 1005, feature: null, purchase_option: 'installment' });
+  });
+
+  test('projects carry no city_id, buildings no project_id; sections and time slots the fields a caller needs', async () => {
+    expect(Object.keys((await get('/projects')).body.data[0]!)).not.toContain('city_id');
+    expect(Object.keys((await get('/buildings')).body.data[0]!)).not.toContain('project_id');
+    expect(Object.keys((await get('/sections')).body.data[0]!).sort()).toEqual(['building_id', 'id']);
+    expect(Object.keys((await get('/time-slots')).body.data[0]!).sort()).toEqual(['date', 'id', 'project_id', 'time']);
+  });
+
+  test('bookings and visits carry no reason and no status_updated_at', async () => {
+    const created = await post('/bookings', { premise_id: 1001, client_id: 801, agent_id: 501, purchase_option: 'mortage' });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body.data).sort()).toEqual(['agent_id', 'client_id', 'date', 'id', 'premise_id', 'purchase_option', 'status', 'time']);
+    const cancelled = await post(`/bookings/${created.body.data.id}/cancel`);
+    expect(cancelled.body.data).toMatchObject({ status: 'fail' });
+    expect(cancelled.body.data.reason).toBeUndefined();
+    const visit = (await get('/visits/401')).body.data;
+    expect(Object.keys(visit).sort()).toEqual(['agent_id', 'client_id', 'date', 'id', 'project_id', 'request_date', 'request_time', 'status', 'time']);
+  });
+});
+
 describe('control surface', () => {
   test('GET /__control/state shows the whole inventory with exact prices', async () => {
     const res = await get('/__control/state');
