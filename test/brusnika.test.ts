@@ -555,6 +555,23 @@ describe('a create whose answer cannot be read leaves nothing held at the CRM', 
   });
 });
 
+describe('a release counts only on the CRM\'s evidence', () => {
+  afterEach(() => sim.setFaults({ garbleNext: 0, faultsOn: undefined }));
+
+  test('a cancel the CRM carried out but answered with an unreadable 200 is asked again, and counts once the CRM says it is not active', async () => {
+    const before = inventory();
+    const started = await book(premiseRequest({ premise_id: 1002, client: EXISTING_CLIENT }));
+    const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    const bookingId = confirmed.references.booking_id as number;
+    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /bookings/\\d+/cancel$' });
+    const cancelled = await cancel(started.bookingId);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', attention: null });
+    expect(sim.callsTo('POST', `/bookings/${bookingId}/cancel`).map((c) => c.status)).toEqual([200, 409]);
+    expect(notes(cancelled.body as BookingView)).toContain(`released: cancel booking ${bookingId}`);
+    expect(inventory()).toEqual(before);
+  });
+});
+
 /** An operator cancels a record in the CRM itself. */
 const cancelInCrm = async (path: string) => {
   const res = await fetch(`${sim.url}${path}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${BRUSNIKA_TOKEN}` } });
