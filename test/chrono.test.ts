@@ -5,6 +5,11 @@
  * with the booking's view.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import pino from 'pino';
+import { ChronoClient } from '../activities/chrono/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { instantOf } from '../activities/chrono/activities';
 import { chronoBinding } from '../api/providers/chrono';
@@ -986,4 +991,36 @@ test("chrono's local times are read in the agenda's time zone", () => {
   // The morning of the change to summer time.
   expect(instantOf('2021-03-28 03:30:00', 'Europe/Paris')).toBe('2021-03-28T01:30:00.000Z');
   expect(instantOf('2021-09-15 10:00:00', 'UTC')).toBe('2021-09-15T10:00:00.000Z');
+});
+
+describe("fillslot's answer, read tolerantly", () => {
+  /** A chrono that answers fillslot with `body`, whatever is asked. */
+  async function chronoAnswering(body: string, run: (client: ChronoClient) => Promise<void>): Promise<void> {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await run(new ChronoClient({ provider: 'chrono', baseUrl: `http://127.0.0.1:${port}`, token: 't', timeoutMs: 1_000 }, pino({ level: 'silent' })));
+    } finally {
+      server.close();
+    }
+  }
+  const fill = (client: ChronoClient) => client.fillslot('piscine', '44', { user_external_id: 'u', count: 1, orchestrator_booking_id: 'b' });
+
+  test('an answer that breaks the contract but names its booking_id fails as a contract violation that carries the id, for the release to cancel it', async () => {
+    await chronoAnswering('{"booking_id": 4242, "in_waiting_list": "peut-être"}', async (client) => {
+      const failure = await fill(client).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({ type: 'ProviderContractViolation', nonRetryable: true, details: [{ booking_id: 4242 }] });
+    });
+  });
+
+  test('only err and booking_id are required: an id written as digits is read, odd or missing display fields are no failure', async () => {
+    await chronoAnswering('{"err": 0, "booking_id": "4242", "in_waiting_list": true, "datetime": "demain", "agenda": "piscine"}', async (client) => {
+      await expect(fill(client)).resolves.toMatchObject({ err: 0, booking_id: 4242, in_waiting_list: true, datetime: 'demain', agenda: 'piscine' });
+    });
+  });
 });
