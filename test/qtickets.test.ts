@@ -9,6 +9,7 @@ import pino from 'pino';
 import request from 'supertest';
 import type { ProviderEndpoint } from '../activities/http';
 import { QticketsClient } from '../activities/qtickets/client';
+import { RemoveAnswer, ShowSeatsAnswer, TicketAnswer } from '../activities/qtickets/contract';
 import { SeatBookingRequest } from '../activities/qtickets/request';
 import { createApp } from '../api/app';
 import { qticketsBinding } from '../api/providers/qtickets';
@@ -781,5 +782,30 @@ describe('the client', () => {
     // A form body arrives as strings; a JSON body keeps its numbers.
     expect((formAdd.body as Record<string, unknown>).paid).toBe('0');
     expect((creates.find((c) => paramsOf(c).seat_id === '5-1;7')!.body as Record<string, unknown>).paid).toBe(0);
+  });
+});
+
+describe('what is read of qtickets\' answers', () => {
+  test('a seat needs only its seat_id and whether it is available (a boolean or 0/1); prices and names of any shape are kept, never required', () => {
+    const answer = ShowSeatsAnswer.parse({
+      zones: [{ zone_id: '7', seats: [{ seat_id: 71, available: 1, price: '1234.00', row: '1A', extra: { kept: true } }, { seat_id: '7-1;2', available: false }] }],
+    });
+    expect(answer.zones[0]!.seats).toEqual([
+      { seat_id: '71', available: true, price: '1234.00', row: '1A', extra: { kept: true } },
+      { seat_id: '7-1;2', available: false },
+    ]);
+    expect(ShowSeatsAnswer.safeParse({ zones: [{ seats: [{ available: true }] }] }).success).toBe(false);
+  });
+
+  test('an add answer needs the ticket id (a string or a number): without it the add is ambiguous, not a ticket', () => {
+    expect(TicketAnswer.parse({ status: 'success', result: { id: 27061 } }).result.id).toBe('27061');
+    expect(TicketAnswer.safeParse({ status: 'success', result: { paid: 0, reserved_to: null } }).success).toBe(false);
+  });
+
+  test('only the documented success proves a removal: status success with result true', () => {
+    expect(RemoveAnswer.safeParse({ status: 'success', result: true }).success).toBe(true);
+    expect(RemoveAnswer.safeParse({ status: 'success', result: false }).success).toBe(false);
+    expect(RemoveAnswer.safeParse({ result: true }).success).toBe(false);
+    expect(RemoveAnswer.safeParse({}).success).toBe(false);
   });
 });

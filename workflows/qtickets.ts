@@ -99,7 +99,8 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
     const check = await b.step({ stage: 'checking_seats', note: `checking the seats of ${count(plan.length)}` }, () => qtickets.checkQticketsSeats(show, wantedFor(plan)));
     if (check.unavailable.length > 0) return b.fail(seatsUnavailable(check));
     seen.remember(check);
-    b.record.addReferences({ event_id: request.event_id, ...((check.show_id ?? request.show_id) != null ? { show_id: (check.show_id ?? request.show_id) as number } : {}) });
+    const showId = check.show_id ?? request.show_id;
+    b.record.addReferences({ event_id: request.event_id, ...(showId == null ? {} : { show_id: showId }) });
 
     // 2. One ticket per seat, each a hold: its removal (by external_id until qtickets names the ticket) is registered before the add.
     holdUntil = toWholeSecond(Date.now() + holdMs);
