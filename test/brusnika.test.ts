@@ -523,6 +523,21 @@ describe('a create whose answer cannot be read leaves nothing held at the CRM', 
     expect(inventory()).toEqual(before);
   });
 
+  test('a client whose create answer cannot be read is found by phone, the booking goes on, and once cancelled the client is reported left behind', async () => {
+    const before = inventory();
+    const client = newClient();
+    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /clients$' });
+    const started = await book(premiseRequest({ premise_id: 1002, client }));
+    const confirmed = await untilStatus(started.bookingId, 'confirmed');
+    const [created] = clientsWithPhone(client.phone_number);
+    expect(confirmed.result).toMatchObject({ client: { client_id: created!.id, created: true } });
+    expect((await cancel(started.bookingId)).body.status).toBe('cancelled');
+    const cancelled = await until(started.bookingId, 'reporting the client left behind', (v) => v.result?.left_behind !== undefined);
+    expect(cancelled.result?.left_behind).toEqual([{ client_id: created!.id, note: expect.stringMatching(/Brusnika cannot delete a client/) }]);
+    expect(cancelled.attention).toMatch(new RegExp(`^client ${created!.id} was created in Brusnika for this booking`));
+    expect(inventory()).toEqual(before);
+  });
+
   test('a visit answered with a truncated body after the CRM made it fails; the visit is found and cancelled, and its slot is free again', async () => {
     const before = inventory();
     const request = await slotRequest();

@@ -80,6 +80,8 @@ export interface BrusnikaDeps {
 }
 
 const isRefusal = (err: unknown): err is ApplicationFailure => err instanceof ApplicationFailure && err.type === FailureType.ProviderRefused;
+/** A 2xx the contract cannot read: the CRM acted, its answer is lost. */
+const isUnreadable = (err: unknown): boolean => err instanceof ApplicationFailure && err.type === FailureType.ProviderContractViolation;
 
 const clientFacts = (client: Client, created: boolean): ClientFacts => ({
   client_id: client.id,
@@ -146,10 +148,12 @@ export function createBrusnikaActivities({ brusnika, logger }: BrusnikaDeps) {
       try {
         return { agency_id: (await brusnika.createAgency(agency, log)).id, created: true };
       } catch (err) {
-        if (refusalCode(err) !== BrusnikaCode.AgencyExists) throw err;
+        // An unreadable answer: the agency it made, if any, is found by INN (it was not there before).
+        const unreadable = isUnreadable(err);
+        if (!unreadable && refusalCode(err) !== BrusnikaCode.AgencyExists) throw err;
         const [existing] = await brusnika.searchAgencyByInn(agency.inn, log);
         if (!existing) throw err;
-        return { agency_id: existing.id, created: Context.current().info.attempt > 1 };
+        return { agency_id: existing.id, created: unreadable || Context.current().info.attempt > 1 };
       }
     },
 
@@ -162,16 +166,19 @@ export function createBrusnikaActivities({ brusnika, logger }: BrusnikaDeps) {
     /**
      * Creates the client under the agent. "Exists" on a retry means our earlier
      * attempt created it (its answer was lost): it is ours, and is reported as created.
+     * An unreadable answer is looked up by phone the same way, so a client it made is
+     * never left unreported.
      */
     async createBrusnikaClient(agentId: number, client: ClientDetails): Promise<ClientFacts> {
       const log = activityLogger(logger);
       try {
         return clientFacts(await brusnika.createClient({ ...client, agent_id: agentId }, log), true);
       } catch (err) {
-        if (refusalCode(err) !== BrusnikaCode.ClientExists) throw err;
+        const unreadable = isUnreadable(err);
+        if (!unreadable && refusalCode(err) !== BrusnikaCode.ClientExists) throw err;
         const [existing] = await brusnika.searchClientsByPhone(client.phone_number, log);
         if (!existing) throw err;
-        return clientFacts(existing, Context.current().info.attempt > 1);
+        return clientFacts(existing, unreadable || Context.current().info.attempt > 1);
       }
     },
 
