@@ -538,10 +538,13 @@ describe('a create whose answer cannot be read leaves nothing held at the CRM', 
     expect(inventory()).toEqual(before);
   });
 
-  test('a visit answered with a truncated body after the CRM made it fails; the visit is found and cancelled, and its slot is free again', async () => {
+  test.each([
+    ['a truncated', 'truncated_json'],
+    ['an empty', 'empty'],
+  ] as const)('a visit answered with %s body after the CRM made it fails; the visit is found and cancelled, and its slot is free again', async (_what, garbleAs) => {
     const before = inventory();
     const request = await slotRequest();
-    sim.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /visits$' });
+    sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST /visits$' });
     const started = await book(request);
     const failed = await untilStatus(started.bookingId, 'failed');
     expect(failed).toMatchObject({ stage: 'visit_requested', error: { code: 'provider_contract_violation' }, attention: null });
