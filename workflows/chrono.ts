@@ -21,6 +21,7 @@ import { ActivityFailure, type ActivityInterfaceFor, patched, proxyActivities } 
 import type { ChronoActivities, FilledSlot } from '../activities/chrono/activities';
 import type { ChronoBookingRequest, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
 import { bookingIdIn, chronoRefusalIn } from '../activities/chrono/refusal';
+import { ORCHESTRATOR_KEY } from '../activities/chrono/tag';
 import type { BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { type Booking, type Given, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
@@ -87,7 +88,7 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
       takes(reject),
       takes<[ReasonRequest?]>(suspend, () => overFor('suspended')),
       takes(resize, (r) => (Number.isInteger(r?.count) && r.count >= 1 ? overFor('resized') : 'count must be a whole number of places, at least 1')),
-      takes(markPresence, (p) => (typeof p?.user_was_present === 'boolean' ? undefined : 'user_was_present must be true or false')),
+      takes(markPresence, (p) => (typeof p?.user_was_present !== 'boolean' ? 'user_was_present must be true or false' : p.extra_data && ORCHESTRATOR_KEY in p.extra_data ? `extra_data may not hold ${ORCHESTRATOR_KEY}` : undefined)),
       takes(deleteBooking),
     ],
     cancelCheck: (): string | undefined => (b.stage === 'releasing' ? 'the booking is already being cancelled at chrono' : undefined),

@@ -30,6 +30,7 @@
  *   answer, `booking_id` beside it may come or not.
  */
 import { z } from 'zod';
+import { ORCHESTRATOR_KEY } from './tag';
 
 const isTimeZone = (zone: string): boolean => {
   try {
@@ -60,7 +61,7 @@ export const ChronoBookingRequest = z.object({
 export type ChronoBookingRequest = z.infer<typeof ChronoBookingRequest>;
 
 /** Key of fillslot's body (kept by chrono in `extra_data`) that ties a chrono booking to ours. */
-export const ORCHESTRATOR_KEY = 'orchestrator_booking_id';
+export { ORCHESTRATOR_KEY };
 
 export const FillslotRequest = z.object({
   user_external_id: z.string(),
@@ -161,6 +162,11 @@ export const PresenceRequest = z
   })
   .refine((p) => !Object.keys(p.extra_data ?? {}).some((key) => key === 'user_was_present' || key === 'user_absence_reason'), {
     message: 'extra_data may not hold user_was_present or user_absence_reason',
+    path: ['extra_data'],
+  })
+  // The tag that finds the booking at chrono (to release it) is not for anyone to overwrite.
+  .refine((p) => !Object.keys(p.extra_data ?? {}).includes(ORCHESTRATOR_KEY), {
+    message: `extra_data may not hold ${ORCHESTRATOR_KEY}`,
     path: ['extra_data'],
   });
 export type PresenceRequest = z.infer<typeof PresenceRequest>;
