@@ -12,6 +12,7 @@ import { ProviderHttpClient, type ProviderEndpoint, type ProviderRequest } from 
 import {
   AcceptResponse,
   BookingAck,
+  BookingId,
   BookingReadResponse,
   ChronoRefusalBody,
   DeleteResponse,
@@ -29,7 +30,7 @@ import {
 export type CancelOutcome = 'cancelled' | 'already_cancelled';
 
 /** The one field salvaged from a fillslot answer that cannot be read otherwise. */
-const BookingIdOf = z.looseObject({ booking_id: z.int().min(1) });
+const BookingIdOf = z.looseObject({ booking_id: BookingId });
 
 const bookingPath = (bookingId: number, action?: string) => `/api/booking/${bookingId}/${action ? `${action}/` : ''}`;
 

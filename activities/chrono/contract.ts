@@ -80,7 +80,7 @@ export type FillslotRequest = z.infer<typeof FillslotRequest>;
 export const LocalDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/, 'a local date and time "YYYY-MM-DD HH:MM:SS"');
 
 /** chrono's booking ids are integers; one written as a string of digits is read too. */
-const BookingId = z.union([z.int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.int().min(1));
+export const BookingId = z.union([z.int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.int().min(1));
 
 export const FillslotResponse = z.looseObject({
   err: z.literal(0),
