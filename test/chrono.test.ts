@@ -830,6 +830,26 @@ describe('nothing stays held at chrono', () => {
     expect(inventoryOf(event)).toEqual(before);
   });
 
+  test('a release chrono keeps failing flags the booking for an operator while it goes on asking, and clears the flag once chrono cancelled it', async () => {
+    const event = newEvent({ places: 2 });
+    const before = inventoryOf(event);
+    const bookingId = await book(requestFor(event));
+    const confirmed = await untilStage(bookingId, 'main_list');
+    sim.setFaults({ failNext: 10_000, faultsOn: '^POST /api/booking/\\d+/cancel/$' });
+    await act(bookingId, 'cancel', {}, APP_TOKEN);
+    const flagged = await eventually(async () => {
+      const v = await view(bookingId);
+      return v.attention ? v : undefined;
+    }, 'the release to be flagged', 30_000);
+    expect(flagged).toMatchObject({ status: 'confirmed', stage: 'releasing' });
+    expect(flagged.attention).toMatch(/^release "the chrono booking \d+" keeps failing \(round 1\): /);
+    sim.setFaults({ failNext: 0 });
+    const done = (await handleOf(bookingId).result()) as BookingView;
+    expect(done).toMatchObject({ status: 'cancelled', attention: null });
+    expect(atChrono(confirmed.references.booking_id as number)).toMatchObject({ cancelled: true });
+    expect(inventoryOf(event)).toEqual(before);
+  });
+
   test('a cancel answered with something chrono does not document is asked again until chrono says it is cancelled', async () => {
     const event = newEvent({ places: 2 });
     const bookingId = await book(requestFor(event));
