@@ -8,6 +8,8 @@ export const FailureType = {
   ProviderUnavailable: 'ProviderUnavailable',
   /** The provider answered something its contract does not allow: not retried. */
   ProviderContractViolation: 'ProviderContractViolation',
+  /** Whether the provider acted cannot be told (an answer lost after a create): the booking must find out or flag it. */
+  ProviderOutcomeUnknown: 'ProviderOutcomeUnknown',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

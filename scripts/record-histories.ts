@@ -32,12 +32,13 @@ import { addChronoEvent, startChronoSimulator } from '../simulators/chrono';
 import { startHotels24Simulator } from '../simulators/hotels24';
 import { OKS_BOOKED_LAYOUTS, startOksSimulator } from '../simulators/oks';
 import { refuseSeat, startQticketsSimulator } from '../simulators/qtickets';
-import { type BookingStatus, type BookingView, cancelUpdate, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type BookingStatus, type BookingView, statusQuery, workflowIdFor } from '../workflows/booking';
+import { cancel } from '../workflows/kit';
 import type { BrusnikaTiming } from '../workflows/brusnika';
-import { type ChronoTiming, acceptUpdate as acceptChronoUpdate } from '../workflows/chrono';
-import { Hotels24BookingRequest, type Hotels24Timing, acceptUpdate as acceptHotelUpdate } from '../workflows/hotels24';
+import { type ChronoTiming, accept as acceptChrono } from '../workflows/chrono';
+import { Hotels24BookingRequest, type Hotels24Timing, accept as acceptHotel } from '../workflows/hotels24';
 import { type OksTiming, complete } from '../workflows/oks';
-import { type QticketsTiming, confirmPaymentUpdate, extendHoldUpdate } from '../workflows/qtickets';
+import { type QticketsTiming, confirmPayment, extendHold } from '../workflows/qtickets';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import { createBookingWorker } from '../worker/create';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
@@ -133,7 +134,7 @@ function recordings(sims: Simulators): Recording[] {
       timing: { taskPollInitialMs: 100, taskPollMaxMs: 200, taskDeadlineMs: 10_000, holdTermMs: 1_500, releaseEscalationMs: 5_000 },
       scenarios: [
         { name: 'completed', request: () => layout(), answers: [answer({ status: 'held' }, complete.update)], ends: 'completed' },
-        { name: 'cancelled-while-held', request: () => layout(), answers: [answer({ status: 'held' }, cancelUpdate, { reason: 'recorded' })], ends: 'cancelled' },
+        { name: 'cancelled-while-held', request: () => layout(), answers: [answer({ status: 'held' }, cancel.update, { reason: 'recorded' })], ends: 'cancelled' },
         { name: 'expired', request: () => layout(), ends: 'expired' },
         { name: 'failed', request: () => layout(OKS_BOOKED_LAYOUTS[0]), ends: 'failed' },
         // On the booking kit: the answer's update returns once the deal is completed.
@@ -154,7 +155,7 @@ function recordings(sims: Simulators): Recording[] {
               at: { status: 'held' },
               send: (handle) => {
                 sims.oks.setFaults({ garbleNext: 1, garbleAs: 'empty_object', faultsOn: '^POST .*/layouts/unbook$' });
-                return handle.executeUpdate(cancelUpdate, { args: [{ reason: 'recorded' }] });
+                return handle.executeUpdate(cancel.update.name, { args: [{ reason: 'recorded' }] });
               },
             },
           ],
@@ -171,13 +172,13 @@ function recordings(sims: Simulators): Recording[] {
         {
           name: 'paid-after-extension',
           request: () => ({ event_id: 12, show_id: 21, seats: ['1-1;3', '1-1;2'] }),
-          answers: [answer({ status: 'held', stage: 'reserved' }, extendHoldUpdate, { byMinutes: 1 }), answer({ status: 'held', stage: 'reserved' }, confirmPaymentUpdate)],
+          answers: [answer({ status: 'held', stage: 'reserved' }, extendHold.update, { byMinutes: 1 }), answer({ status: 'held', stage: 'reserved' }, confirmPayment.update)],
           ends: 'completed',
         },
         {
           name: 'cancelled-while-held',
           request: () => ({ event_id: 33, seats: ['1-1;49'], admission: [{ seat_id: '3-1;1', quantity: 2 }] }),
-          answers: [answer({ status: 'held' }, cancelUpdate, { reason: 'recorded' })],
+          answers: [answer({ status: 'held' }, cancel.update, { reason: 'recorded' })],
           ends: 'cancelled',
         },
         { name: 'expired', request: () => ({ event_id: 12, show_id: 20, seats: ['5-1;8', '5-1;7'] }), timing: { holdMs: 2_000 }, ends: 'expired' },
@@ -204,8 +205,8 @@ function recordings(sims: Simulators): Recording[] {
           name: 'accepted-conditions-and-confirmed',
           request: () => hotel({ total_cost: 450, conditions: { cancellation: 1 } }),
           answers: [
-            answer({ status: 'awaiting_approval', stage: 'postConditions' }, acceptHotelUpdate, {}),
-            answer({ status: 'awaiting_approval', stage: 'postRequisites' }, acceptHotelUpdate, {}),
+            answer({ status: 'awaiting_approval', stage: 'postConditions' }, acceptHotel.update, {}),
+            answer({ status: 'awaiting_approval', stage: 'postRequisites' }, acceptHotel.update, {}),
           ],
           ends: 'completed',
         },
@@ -230,8 +231,8 @@ function recordings(sims: Simulators): Recording[] {
           name: 'accepted-then-cancelled',
           request: () => onNewChronoEvent({ places: 0, waiting: 2 }),
           answers: [
-            answer({ status: 'awaiting_approval', stage: 'waiting_list' }, acceptChronoUpdate),
-            answer({ status: 'confirmed', stage: 'main_list' }, cancelUpdate, { reason: 'recorded' }),
+            answer({ status: 'awaiting_approval', stage: 'waiting_list' }, acceptChrono.update),
+            answer({ status: 'confirmed', stage: 'main_list' }, cancel.update, { reason: 'recorded' }),
           ],
           ends: 'cancelled',
         },
@@ -243,7 +244,7 @@ function recordings(sims: Simulators): Recording[] {
     recording<BrusnikaTiming>({
       workflow: 'brusnikaBooking',
       parse: (r) => BrusnikaBookingRequest.parse(r),
-      timing: { pollInitialMs: 100, pollMaxMs: 300, callDeadlineMs: 20_000, decisionDeadlineMs: 20_000, bookedWatchMs: 60_000, operatorDeadlineMs: 60_000, releaseEscalationMs: 5_000 },
+      timing: { pollInitialMs: 100, pollMaxMs: 300, callDeadlineMs: 20_000, decisionDeadlineMs: 20_000, bookedWatchMs: 60_000, releaseEscalationMs: 5_000 },
       scenarios: [
         { name: 'premise-handed-over', request: () => premise(2004), timing: { bookedWatchMs: 1_500 }, ends: 'completed' },
         { name: 'premise-expired', request: () => premise(1005), timing: { decisionDeadlineMs: 300 }, ends: 'expired' },
@@ -251,7 +252,7 @@ function recordings(sims: Simulators): Recording[] {
           // Slot 10: project 21, tomorrow 10:00.
           name: 'visit-cancelled',
           request: () => ({ kind: 'visit', agent_id: 501, client: EXISTING_CLIENT, time_slot_id: 10 }),
-          answers: [answer({ status: 'confirmed', stage: 'visit_confirmed' }, cancelUpdate, { reason: 'recorded' })],
+          answers: [answer({ status: 'confirmed', stage: 'visit_confirmed' }, cancel.update, { reason: 'recorded' })],
           ends: 'cancelled',
         },
         {

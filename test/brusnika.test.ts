@@ -23,8 +23,7 @@ import {
   takeTimeSlot,
 } from '../simulators/brusnika';
 import { type BookingView, workflowIdFor } from '../workflows/booking';
-import { attach } from '../workflows/brusnika';
-import { APPROVER_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { type Stack, eventually, startStack } from './support/stack';
 
 const BRUSNIKA_TOKEN = 'brusnika-test-token';
 const CATALOGUE = '/api/v1/providers/brusnika';
@@ -246,7 +245,7 @@ describe('booking a premise', () => {
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancellable: false, attention: null });
     expect(cancelled.body.result.left_behind).toBeUndefined();
     expect(cancelled.body.timeline.map((e: { note: string }) => e.note)).toEqual(
-      expect.arrayContaining(['cancel requested: the client chose another flat', `released: cancel booking ${bookingId}`]),
+      expect.arrayContaining(['cancel requested: the client chose another flat', expect.stringContaining(`released: cancel booking ${bookingId}`)]),
     );
     expect(bookingInCrm(bookingId)).toMatchObject({ status: 'fail', reason: CANCELLED_REASON });
     expect(premiseInCrm(2002).is_booked).toBe(false);
@@ -400,25 +399,6 @@ describe('a booking request whose answer was lost', () => {
     expect(bookingInCrm(inCrm!.id).status).toBe('fail');
     expect(premiseInCrm(3104).is_booked).toBe(false);
   });
-
-  test('attach (retired: such a booking is looked up) is a 409 with the reason, and as a signal it is recorded and ignored', async () => {
-    const started = await book(premiseRequest({ premise_id: 2001, client: EXISTING_CLIENT }));
-    const failed = await untilStatus(started.bookingId, 'failed');
-    expect(failed.error?.code).toBe('premise_not_free');
-    const late = await stack.api(`/api/v1/bookings/${started.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: 1 } });
-    expect(late.status).toBe(409);
-
-    const running = await book(premiseRequest({ premise_id: 1007, client: EXISTING_CLIENT }));
-    await untilStatus(running.bookingId, 'confirmed');
-    const early = await stack.api(`/api/v1/bookings/${running.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: 1 } });
-    expect(early.status).toBe(409);
-    expect(early.body.error.message).toBe('the booking is confirmed (booked): attach is not possible now');
-    const badBody = await stack.api(`/api/v1/bookings/${running.bookingId}/attach`, { method: 'POST', token: APPROVER_TOKEN, json: { id: 'x' } });
-    expect(badBody.status).toBe(400);
-    await stack.client.workflow.getHandle(workflowIdFor(running.bookingId)).signal(attach.signal, { id: 1 });
-    await until(running.bookingId, 'the signal recorded', (v) => v.timeline.some((e) => e.note === 'attach signal ignored: the booking is confirmed (booked): attach is not possible now'));
-    await cancel(running.bookingId);
-  });
 });
 
 describe('booking a visit', () => {
@@ -502,7 +482,7 @@ describe('a create whose answer cannot be read leaves nothing held at the CRM', 
     expect(made).toMatchObject({ client_id: 801, status: 'fail', reason: CANCELLED_REASON });
     expect(failed).toMatchObject({ stage: 'booking_requested', error: { code: 'provider_contract_violation' }, attention: null });
     expect(failed.error?.message).toMatch(/^brusnika answered POST \/bookings with something its contract does not allow/);
-    expect(notes(failed)).toContain('released: the booking of premise 1002 for client 801');
+    expect(notes(failed)).toContainEqual(expect.stringContaining('released: the booking of premise 1002 for client 801'));
     expect(inventory()).toEqual(before);
   });
 
@@ -549,7 +529,7 @@ describe('a create whose answer cannot be read leaves nothing held at the CRM', 
     const failed = await untilStatus(started.bookingId, 'failed');
     expect(failed).toMatchObject({ stage: 'visit_requested', error: { code: 'provider_contract_violation' }, attention: null });
     expect(notes(failed)).toEqual(
-      expect.arrayContaining([`released: the visit of client 801 on time slot ${request.time_slot_id}`, `released: time slot ${request.time_slot_id}`]),
+      expect.arrayContaining([expect.stringContaining(`released: the visit of client 801 on time slot ${request.time_slot_id}`), expect.stringContaining(`released: time slot ${request.time_slot_id}`)]),
     );
     const [made] = crm().visits.slice(-1);
     expect(made).toMatchObject({ client_id: 801, status: 'fail', reason: CANCELLED_REASON });
@@ -585,7 +565,7 @@ describe('a release counts only on the CRM\'s evidence', () => {
     const cancelled = await cancel(started.bookingId);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', attention: null });
     expect(sim.callsTo('POST', `/bookings/${bookingId}/cancel`).map((c) => c.status)).toEqual([200, 409]);
-    expect(notes(cancelled.body as BookingView)).toContain(`released: cancel booking ${bookingId}`);
+    expect(notes(cancelled.body as BookingView)).toContainEqual(expect.stringContaining(`released: cancel booking ${bookingId}`));
     expect(inventory()).toEqual(before);
   });
 });

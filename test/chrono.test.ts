@@ -15,7 +15,8 @@ import { instantOf } from '../activities/chrono/activities';
 import { chronoBinding } from '../api/providers/chrono';
 import { addChronoEvent, chronoStateView, setChronoEvent, startChronoSimulator, type ChronoState } from '../simulators/chrono';
 import type { RunningSimulator } from '../simulators/harness';
-import { type BookingView, cancelSignal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booking';
+import { cancel } from '../workflows/kit';
 import { type ChronoTiming, accept, markPresence, resize, suspend } from '../workflows/chrono';
 import { BookingProvider, BookingStatus } from '../workflows/search-attributes';
 import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
@@ -518,8 +519,8 @@ describe('cancelling', () => {
     const handle = handleOf(bookingId);
     // chrono answers slowly, so the second signal comes while the first cancel is under way.
     sim.setFaults({ latencyMs: 500 });
-    await handle.signal(cancelSignal, { reason: 'par signal' });
-    await handle.signal(cancelSignal, {});
+    await handle.signal(cancel.signal, { reason: 'par signal' });
+    await handle.signal(cancel.signal, {});
     const done = (await handle.result()) as BookingView;
     sim.setFaults({ latencyMs: 0 });
     expect(done).toMatchObject({ status: 'cancelled' });
@@ -776,7 +777,7 @@ describe('nothing stays held at chrono', () => {
       const { handle } = await bookWithTiming(request, {});
       const failed = (await handle.result()) as BookingView;
       expect(failed).toMatchObject({ status: 'failed', stage: 'fillslot_failed', attention: null, error: { code: 'provider_contract_violation' } });
-      expect(notes(failed)).toContain('released: the chrono booking tagged with this booking');
+      expect(notes(failed)).toContainEqual(expect.stringContaining('released: the chrono booking tagged with this booking'));
       // chrono had booked once; that booking is cancelled, nothing is left on the event.
       expect(sim.callsTo('POST', fillslotPath(event))).toHaveLength(1);
       const made = sim.ctx.state.bookings.filter((b) => b.user_external_id === request.user_external_id);
@@ -968,7 +969,7 @@ describe("a user's bookings at chrono, read through", () => {
     expect(approver.body.bookings).toHaveLength(3);
   });
 
-  test('a missing user or a malformed date is a 400; chrono unavailable is a 502', async () => {
+  test('a missing user or a malformed date is a 400; chrono unavailable is a 503', async () => {
     const missing = await stack.api('/api/v1/providers/chrono/bookings');
     expect(missing.status).toBe(400);
     expect(missing.body.error.fields).toEqual([{ field: 'user_external_id', message: 'user_external_id is required' }]);
@@ -977,7 +978,8 @@ describe("a user's bookings at chrono, read through", () => {
     expect(badDate.body.error.fields[0].field).toBe('date_start');
     sim.setFaults({ failNext: 1 });
     const down = await stack.api('/api/v1/providers/chrono/bookings?user_external_id=xxx');
-    expect(down.status).toBe(502);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
     expect(down.body.error.code).toBe('provider_unavailable');
     const seedExample = await stack.api('/api/v1/providers/chrono/bookings?user_external_id=xxx');
     expect(seedExample.body.bookings.map((b: { id: number }) => b.id)).toEqual([4, 11]);

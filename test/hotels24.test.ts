@@ -18,7 +18,7 @@ import {
   startHotels24Simulator,
 } from '../simulators/hotels24';
 import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booking';
-import { Hotels24BookingRequest, type Hotels24Timing, acceptSignal, rejectSignal, requisitesSignal } from '../workflows/hotels24';
+import { Hotels24BookingRequest, type Hotels24Timing, accept, reject, requisites as requisitesAnswer } from '../workflows/hotels24';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
 import { APPROVER_TOKEN, APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
 
@@ -440,8 +440,8 @@ describe('answers at the stops', () => {
     const handle = handleOf(bookingId);
     await until(bookingId, 'awaiting_approval', 'preRequisites');
 
-    await handle.signal(acceptSignal, {});
-    await handle.signal(requisitesSignal, { ...requisites, email: 'mega.booker' });
+    await handle.signal(accept.signal, {});
+    await handle.signal(requisitesAnswer.signal, { ...requisites, email: 'mega.booker' });
     const ignored = [
       'accept signal ignored: the booking is awaiting_approval (preRequisites): accept is not possible now',
       'requisites signal ignored: invalid requisites: email: email must be an email address',
@@ -452,9 +452,9 @@ describe('answers at the stops', () => {
     }, 'the ignored signals in the timeline');
     expect((await view(bookingId)).stage).toBe('preRequisites');
 
-    await handle.signal(requisitesSignal, requisites);
+    await handle.signal(requisitesAnswer.signal, requisites);
     await until(bookingId, 'awaiting_approval', 'postRequisites');
-    await handle.signal(acceptSignal);
+    await handle.signal(accept.signal);
     const done = await until(bookingId, 'completed');
     expect(done.result).toMatchObject({ requisites });
   });
@@ -462,7 +462,7 @@ describe('answers at the stops', () => {
   test('a reject signal ends the booking at the stop', async () => {
     const bookingId = await book(hotelRequest({ blocks: [differingBlock] }));
     await until(bookingId, 'awaiting_approval', 'postConditions');
-    await handleOf(bookingId).signal(rejectSignal, { reason: 'not this hotel' });
+    await handleOf(bookingId).signal(reject.signal, { reason: 'not this hotel' });
     const rejected = await until(bookingId, 'cancelled');
     expect(rejected.error).toEqual({ code: 'rejected_by_approver', message: 'rejected by the approver: not this hotel' });
   });
@@ -690,7 +690,7 @@ describe('cancelling', () => {
     await until(bookingId, 'awaiting_approval', 'postConditions');
     await handleOf(bookingId).cancel();
     const cancelled = await until(bookingId, 'cancelled');
-    expect(cancelled.timeline.at(-1)?.note).toBe('cancelled by an operator; what was held is released');
+    expect(cancelled.timeline.at(-1)?.note).toBe('cancelled by an operator; nothing was held');
     expect(cancelled.references.request_id).toEqual(expect.any(String));
   });
 });

@@ -9,7 +9,8 @@ import { oksBinding } from '../api/providers/oks';
 import { OKS_BOOKED_LAYOUTS, OKS_UNIT_BOOKED_ERROR, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
 import type { RunningSimulator } from '../simulators/harness';
 import type { OksState } from '../simulators/oks';
-import { type BookingView, cancelSignal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booking';
+import { cancel } from '../workflows/kit';
 import { complete } from '../workflows/oks';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
 import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
@@ -279,7 +280,7 @@ describe('answers from people', () => {
     expect(done.status).toBe('completed');
     expect(done.timeline.map((e) => e.note)).toContainEqual(expect.stringMatching(/^complete signal ignored: the booking is (pending|processing) \(\w+\): complete is not possible now/));
 
-    await handle.signal(cancelSignal, {}).catch(() => undefined);
+    await handle.signal(cancel.signal, {}).catch(() => undefined);
     expect((await view(started.bookingId)).status).toBe('completed');
   });
 

@@ -71,9 +71,9 @@ export class BookingRecord {
     log.info('booking moved', { bookingId: this.data.bookingId, status, stage });
   }
 
-  /** Provider identifiers; they become searchable as `provider:name:value`. */
-  addReferences(references: Record<string, string | number>): void {
-    Object.assign(this.data.references, references);
+  /** Provider identifiers; they become searchable as `provider:name:value`. Those a provider left out are skipped. */
+  addReferences(references: Record<string, string | number | null | undefined>): void {
+    for (const [name, value] of Object.entries(references)) if (value !== undefined && value !== null) this.data.references[name] = value;
     upsertSearchAttributes([
       {
         key: BookingReference,

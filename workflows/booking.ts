@@ -3,7 +3,7 @@
  * and the signals, updates and queries the API and operators use. Pure: imported
  * by workflows (replayed) and by the API alike, so a name can never drift.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery } from '@temporalio/workflow';
 
 export const PROVIDERS = ['oks', 'qtickets', 'hotels24', 'brusnika', 'chrono'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -21,7 +21,7 @@ export const BOOKING_STATUSES = [
 ] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
-export const TERMINAL_STATUSES: readonly BookingStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
+const TERMINAL_STATUSES: readonly BookingStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
 export const isTerminal = (status: BookingStatus): boolean => TERMINAL_STATUSES.includes(status);
 
 /** What a booking waits for, and until when: every human wait has a deadline. */
@@ -49,7 +49,7 @@ export interface BookingError {
   providerDetails?: unknown;
 }
 
-export interface TimelineEntry {
+interface TimelineEntry {
   at: string;
   status: BookingStatus;
   stage: string;
@@ -94,7 +94,7 @@ export interface BookingStart<Request, Timing> {
   timing?: Partial<Timing>;
 }
 
-export { workflowIdFor, bookingIdFromWorkflowId } from '../common/workflow-id';
+export { workflowIdFor } from '../common/workflow-id';
 
 /** Why a cancel came, recorded in the timeline. */
 export interface CancelRequest {
@@ -103,7 +103,3 @@ export interface CancelRequest {
 
 // Queries, signals and updates shared by every booking workflow.
 export const statusQuery = defineQuery<BookingView>('status');
-/** Signals are for people in the Temporal UI / CLI; an answer at the wrong time is recorded and ignored. */
-export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
-/** Updates are for the API: a validator refuses an answer at the wrong time, so the caller gets a 409. */
-export const cancelUpdate = defineUpdate<BookingView, [CancelRequest]>('cancelBooking');

@@ -21,7 +21,7 @@ import type { BrusnikaActivities, ClientFacts, Polling } from '../activities/bru
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
 import { needsOperator, releaseUnknown, released } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
-import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import { cancel, isAnswer, openBooking } from './kit';
 import { PROVIDER_CALL } from './provider-call';
 
 const MINUTE_MS = 60_000;
@@ -39,11 +39,9 @@ export interface BrusnikaTiming {
   bookedWatchMs: number;
   /** After this long a failing release flags the booking for an operator (and goes on retrying). */
   releaseEscalationMs: number;
-  /** No longer used: a create that went unanswered is looked up, not attached by an operator. Accepted so older callers still start. */
-  operatorDeadlineMs?: number;
 }
 
-export const defaultBrusnikaTiming: BrusnikaTiming = {
+const defaultBrusnikaTiming: BrusnikaTiming = {
   pollInitialMs: 1_000,
   pollMaxMs: 30_000,
   callDeadlineMs: 30 * MINUTE_MS,
@@ -53,13 +51,6 @@ export const defaultBrusnikaTiming: BrusnikaTiming = {
 };
 
 export type BrusnikaBookingStart = BookingStart<BrusnikaBookingRequest, BrusnikaTiming>;
-
-/** An id in the CRM an operator attached to a booking whose create went unanswered (retired: such a record is now looked up). */
-export interface AttachRecord {
-  id: number;
-}
-/** Kept so that the API and the Temporal UI answer it with the reason it is not possible now. */
-export const attach = defineAnswer<[AttachRecord]>('attach', 'attachBrusnikaRecord');
 
 /** A premise's `purchase_option` as a list says every way it can be bought; one value does not say it is the only one. */
 const optionsOffered = (option: unknown): readonly string[] | undefined => (Array.isArray(option) ? (option as string[]) : undefined);
@@ -76,10 +67,9 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
   });
   const b = openBooking(input, {
     provider: 'brusnika',
-    answers: [takes(attach)],
     releases: proxyActivities<BrusnikaActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
     releasePauseMs: timing.pollMaxMs,
-    answeredAtOnceBefore: [cancel, attach],
+    answeredAtOnceBefore: [cancel],
   });
   const polling: Polling = { initialMs: timing.pollInitialMs, maxMs: timing.pollMaxMs };
   const request = input.request;

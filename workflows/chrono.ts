@@ -36,7 +36,7 @@ export interface ChronoTiming {
   releaseRetryPauseMs: number;
 }
 
-export const defaultChronoTiming: ChronoTiming = {
+const defaultChronoTiming: ChronoTiming = {
   approvalMs: 2 * DAY_MS,
   retentionMs: 30 * DAY_MS,
   providerDeadlineMs: 10 * 60_000,
@@ -57,8 +57,6 @@ export const suspend = defineAnswer<[ReasonRequest?]>('suspend', 'suspendBooking
 export const resize = defineAnswer<[ResizeRequest]>('resize', 'resizeBooking');
 export const markPresence = defineAnswer<[PresenceRequest]>('markPresence', 'markBookingPresence');
 export const deleteBooking = defineAnswer<[ReasonRequest?]>('delete', 'deleteBooking');
-/** @deprecated `accept.update`; kept for the scripts that still name it. */
-export const acceptUpdate = accept.update;
 
 /** Bookings started since fillslot's release finds chrono's booking by its tag (earlier ones cancel it by id). */
 const RELEASE_BY_TAG = 'chrono-release-by-tag';

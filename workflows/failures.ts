@@ -3,9 +3,8 @@
  * stay verbatim, the failure type becomes a stable code. Error types are named
  * in failure-types.ts, shared with the activities' HTTP helper.
  */
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { BookingError } from './booking';
-import type { BookingRecord } from './booking-record';
 import { FailureType } from '../common/failure-types';
 
 const codeFor: Record<string, string> = {
@@ -13,6 +12,7 @@ const codeFor: Record<string, string> = {
   [FailureType.ProviderAuthRejected]: 'provider_auth_rejected',
   [FailureType.ProviderUnavailable]: 'provider_unavailable',
   [FailureType.ProviderContractViolation]: 'provider_contract_violation',
+  [FailureType.ProviderOutcomeUnknown]: 'provider_outcome_unknown',
 };
 
 export function describeFailure(err: unknown): BookingError {
@@ -32,26 +32,4 @@ export function describeFailure(err: unknown): BookingError {
       : { code: 'provider_timeout', message: 'the provider did not finish in time' };
   }
   return { code: 'internal_error', message: cause instanceof Error ? cause.message : String(cause) };
-}
-
-/**
- * What a booking's steps threw, and the policy for it, in one place:
- * - an operator's cancellation (Temporal UI or CLI): `onOperatorCancel`
- *   releases and ends the booking, then the cancellation is rethrown so the
- *   workflow ends Canceled there too;
- * - an activity's failure: recorded on the booking and returned, for the
- *   workflow to release what it holds and end `failed` in its own words;
- * - anything else is a bug: rethrown, failing the workflow task so that a
- *   fixed worker resumes the booking where it stopped.
- */
-export async function failureOfSteps(err: unknown, booking: BookingRecord, onOperatorCancel: () => Promise<void>): Promise<BookingError> {
-  if (isCancellation(err)) {
-    booking.note('workflow cancellation requested by an operator');
-    await onOperatorCancel();
-    throw err;
-  }
-  if (!(err instanceof ActivityFailure)) throw err;
-  const error = describeFailure(err);
-  booking.setError(error);
-  return error;
 }

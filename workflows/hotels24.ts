@@ -9,12 +9,12 @@
  * nothing; and `complete` cannot be undone (hotels24 offers no cancellation):
  * the hotel is the pivot of any saga it is part of.
  */
-import { ActivityFailure, CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { BookingChanges, Hotels24Activities } from '../activities/hotels24/activities';
 import type { HotelStop } from '../activities/hotels24/contract';
 import { AcceptAnswer, BookingFields, type Hotels24BookingRequest, RejectAnswer, Requisites, problemsOf } from '../activities/hotels24/request';
 import { releaseUnknown } from '../common/release';
-import type { BookingStart, BookingView, CancelRequest } from './booking';
+import type { BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { type Progress, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 
@@ -23,7 +23,7 @@ export { AcceptAnswer, Hotels24BookingRequest, RejectAnswer, Requisites } from '
 const HOUR_MS = 60 * 60 * 1000;
 
 /** Assumed where the seed is silent (activities/hotels24/contract.ts): a staged request_id lives a day after its last use. */
-export const REQUEST_LIFETIME_MS = 24 * HOUR_MS;
+const REQUEST_LIFETIME_MS = 24 * HOUR_MS;
 
 export interface Hotels24Timing {
   /** How long the approver has to accept or reject conditions that differ from the requested ones. */
@@ -39,7 +39,7 @@ export interface Hotels24Timing {
   retryGiveUpMs: number;
 }
 
-export const defaultHotels24Timing: Hotels24Timing = {
+const defaultHotels24Timing: Hotels24Timing = {
   // Half the request_id's lifetime: an answer given at the deadline still finds the request at hotels24.
   conditionsDecisionMs: REQUEST_LIFETIME_MS / 2,
   requisitesWaitMs: REQUEST_LIFETIME_MS / 2,
@@ -56,9 +56,6 @@ export const accept = defineAnswer<[AcceptAnswer?]>('accept', 'acceptBooking');
 export const reject = defineAnswer<[RejectAnswer?]>('reject', 'rejectBooking');
 /** The client supplies the booker's requisites hotels24 asks for. */
 export const requisites = defineAnswer<[Requisites]>('requisites', 'supplyRequisites');
-export const { signal: acceptSignal, update: acceptUpdate } = accept;
-export const { signal: rejectSignal, update: rejectUpdate } = reject;
-export const { signal: requisitesSignal, update: requisitesUpdate } = requisites;
 
 const PIVOT = 'a completed hotel booking cannot be cancelled: hotels24 offers no cancellation (the hotel is the pivot of the booking)';
 const COMPLETING = 'hotels24 is booking the rooms, which cannot be undone; the booking can no longer be cancelled';
@@ -105,28 +102,18 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
     deadline: new Date(Date.now() + timing.retryGiveUpMs).toISOString(),
     atDeadline: 'the booking fails as unanswered',
   });
-  const endCancelled = (request: CancelRequest = {}): undefined => {
-    b.end('cancelled', b.stage, `cancelled${request.reason ? `: ${request.reason}` : ''}; ${NOTHING_HELD}`);
-    return undefined;
-  };
 
   /**
    * A step that stops before `complete`. A cancel interrupts it, as nothing is held at the hotel;
    * a failure ends the booking, holding nothing. Undefined: the booking ended.
    */
   const goOn = async (progress: Progress, call: () => Promise<HotelStop>): Promise<HotelStop | undefined> => {
-    if (b.cancelRequested) return endCancelled(b.cancelRequested);
-    b.progress(progress);
     try {
-      const at = await interruptedByCancel(() => b.cancelRequested !== undefined, call);
-      // A cancel given while hotels24 was answering wins: nothing was booked yet.
-      return b.cancelRequested ? endCancelled(b.cancelRequested) : at;
+      return await b.step(progress, call, { interruptible: true });
     } catch (err) {
-      if (b.cancelRequested && isCancellation(err)) return endCancelled(b.cancelRequested);
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
       const error = describeFailure(err);
-      b.record.setError(error);
-      b.end('failed', b.stage, `failed: ${error.message}; ${NOTHING_HELD}`);
+      await b.fail(error, b.stage, `failed: ${error.message}; ${NOTHING_HELD}`);
       return undefined;
     }
   };
@@ -173,7 +160,7 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
       b.record.setCancellable(true);
       const given = await b.waitFor(stopAt(at, timing));
       if (!given) return void b.end('expired', at.state, `no answer by the deadline; ${NOTHING_HELD}, hotels24 lets request ${requestId} lapse`);
-      if (isAnswer(given, cancel)) return endCancelled(given.args[0]);
+      if (isAnswer(given, cancel)) b.cancelNow(given.args[0], `cancelled${given.args[0]?.reason ? `: ${given.args[0].reason}` : ''}; ${NOTHING_HELD}`);
       if (isAnswer(given, reject)) {
         const message = `rejected by the approver${given.args[0]?.reason ? `: ${given.args[0].reason}` : ''}`;
         b.record.setError({ code: 'rejected_by_approver', message });
@@ -243,17 +230,3 @@ function stopAt(at: HotelStop, timing: Hotels24Timing): Wait {
   };
 }
 
-/** Runs `call`, cancelling it as soon as `cancelled()` holds (the kit's `step` lets a call finish first). */
-async function interruptedByCancel<T>(cancelled: () => boolean, call: () => Promise<T>): Promise<T> {
-  const scope = new CancellationScope();
-  const watch = new CancellationScope();
-  void watch.run(() => condition(cancelled)).then(
-    () => scope.cancel(),
-    () => undefined,
-  );
-  try {
-    return await scope.run(call);
-  } finally {
-    watch.cancel();
-  }
-}

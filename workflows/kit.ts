@@ -15,6 +15,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   type SignalDefinition,
   allHandlersFinished,
   condition,
@@ -35,8 +36,6 @@ import {
   type BookingView,
   type CancelRequest,
   type Provider,
-  cancelSignal,
-  cancelUpdate,
   statusQuery,
 } from './booking';
 import { BookingRecord } from './booking-record';
@@ -58,7 +57,7 @@ export function defineAnswer<A extends unknown[] = []>(signalName: string, updat
 }
 
 /** Cancel: the answer every booking takes while it may still be undone. */
-export const cancel: Answer<[CancelRequest?]> = { name: cancelSignal.name, signal: cancelSignal, update: cancelUpdate as UpdateDefinition<BookingView, [CancelRequest?]> };
+export const cancel = defineAnswer<[CancelRequest?]>('cancel', 'cancelBooking');
 
 /** An answer given and taken, as the workflow carries it out. */
 export interface Given<A extends unknown[] = unknown[]> {
@@ -143,7 +142,10 @@ interface Taken extends Given {
 
 /** A cancel carried out through the booking's end: `run` releases what is held and ends `cancelled`. */
 class BookingCancelled extends Error {
-  constructor(readonly request: CancelRequest) {
+  constructor(
+    readonly request: CancelRequest,
+    readonly note?: string,
+  ) {
     super('cancelled');
   }
 }
@@ -186,10 +188,14 @@ export class Booking<R> {
     return isAnswer(this.queued, cancel) ? (this.queued.args[0] ?? {}) : undefined;
   }
 
-  /** A provider call, with the view showing what it is doing; a cancel given meanwhile is carried out after it. */
-  async step<T>(progress: Progress, call: () => Promise<T>): Promise<T> {
+  /**
+   * A provider call, with the view showing what it is doing. A cancel given
+   * meanwhile is carried out after it, or, for a step that holds nothing
+   * (`interruptible`), at once: the call is abandoned.
+   */
+  async step<T>(progress: Progress, call: () => Promise<T>, { interruptible = false }: { interruptible?: boolean } = {}): Promise<T> {
     this.progress(progress);
-    const value = await call();
+    const value = interruptible ? await this.interruptedByCancel(call) : await call();
     this.cancelIfGiven();
     return value;
   }
@@ -215,6 +221,8 @@ export class Booking<R> {
       },
       run: (releases) => release(releases, taken),
     };
+    // The call is shielded: an operator's cancellation is honoured before it, never in the middle.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled by an operator');
     this.releases.push(entry);
     try {
       taken = await CancellationScope.nonCancellable(take);
@@ -260,9 +268,9 @@ export class Booking<R> {
     this.carrying = undefined;
   }
 
-  /** Carries out a cancel: `run` releases what is held and ends the booking `cancelled`. */
-  cancelNow(request: CancelRequest = {}): never {
-    throw new BookingCancelled(request);
+  /** Carries out a cancel: `run` releases what is held and ends the booking `cancelled`, with `note` in the timeline when given. */
+  cancelNow(request: CancelRequest = {}, note?: string): never {
+    throw new BookingCancelled(request, note);
   }
 
   /** Ends the booking where it is, with nothing held any more. */
@@ -281,9 +289,14 @@ export class Booking<R> {
   }
 
   /** Fails the booking in the provider's words, releasing what is held. */
-  async fail(error: BookingError, stage = this.record.stage): Promise<void> {
+  async fail(error: BookingError, stage = this.record.stage, note = `failed: ${error.message}`): Promise<void> {
     this.record.setError(error);
-    await this.releaseAndEnd('failed', stage, `failed: ${error.message}`);
+    await this.releaseAndEnd('failed', stage, note);
+  }
+
+  /** Ends `cancelled`: with releases, at the `cancelled` stage once they are done; with none, where the booking stood. */
+  private async endCancelled(note: string): Promise<void> {
+    await this.releaseAndEnd('cancelled', this.releases.length > 0 ? 'cancelled' : this.record.stage, note);
   }
 
   /**
@@ -300,10 +313,12 @@ export class Booking<R> {
       await process();
     } catch (err) {
       if (err instanceof BookingCancelled) {
-        await this.releaseAndEnd('cancelled', 'cancelled', `cancelled${err.request.reason ? `: ${err.request.reason}` : ''}; what was held is released`);
+        const because = err.request.reason ? `: ${err.request.reason}` : '';
+        await this.endCancelled(err.note ?? `cancelled${because}; ${this.releases.length > 0 ? 'what was held is released' : 'nothing was held'}`);
       } else if (isCancellation(err)) {
         this.record.note('workflow cancellation requested by an operator');
-        await CancellationScope.nonCancellable(() => this.releaseAndEnd('cancelled', 'cancelled', 'cancelled by an operator; what was held is released'));
+        const what = this.releases.length > 0 ? 'what was held is released' : 'nothing was held';
+        await CancellationScope.nonCancellable(() => this.endCancelled(`cancelled by an operator; ${what}`));
         await this.finish();
         throw err;
       } else if (err instanceof ActivityFailure) {
@@ -335,6 +350,25 @@ export class Booking<R> {
     });
   }
 
+  /** Runs `call` in a scope that a cancel answer cancels; the cancel itself is carried out by the caller's check. */
+  private async interruptedByCancel<T>(call: () => Promise<T>): Promise<T> {
+    const scope = new CancellationScope();
+    const watch = new CancellationScope();
+    void watch.run(() => condition(() => this.cancelRequested !== undefined)).then(
+      () => scope.cancel(),
+      () => undefined,
+    );
+    try {
+      return await scope.run(call);
+    } catch (err) {
+      // The call was abandoned for the cancel: carried out by the caller's check, not a failure.
+      if (isCancellation(err) && this.cancelRequested && !CancellationScope.current().consideredCancelled) this.cancelIfGiven();
+      throw err;
+    } finally {
+      watch.cancel();
+    }
+  }
+
   private cancelIfGiven(): void {
     const request = this.cancelRequested;
     if (!request) return;
@@ -361,10 +395,9 @@ export class Booking<R> {
   /** One answer, two doors: the update for the API (refused by its validator), the signal for people (refused = recorded, ignored). */
   private register({ answer, check }: TakenAnswer): void {
     const refusal = (args: unknown[]): string | undefined => {
-      if (this.queued) {
-        if (answer === cancel && this.queued.answer === cancel) return undefined;
-        return `the booking is busy with ${this.queued.answer.name}; try again once it is done`;
-      }
+      // A second cancel joins the first, whether it waits or is being carried out.
+      if (answer === cancel && (this.queued?.answer === cancel || this.carrying?.answer === cancel)) return undefined;
+      if (this.queued) return `the booking is busy with ${this.queued.answer.name}; try again once it is done`;
       if (this.carrying && answer !== cancel) return `the booking is busy with ${this.carrying.answer.name}; try again once it is done`;
       const waiting = this.record.view.waitingFor;
       if (this.record.isTerminal || !waiting?.actions.includes(answer.name)) {
@@ -375,6 +408,7 @@ export class Booking<R> {
     const take = (args: unknown[]): Taken => {
       // A second cancel joins the first.
       if (this.queued) return this.queued;
+      if (answer === cancel && this.carrying?.answer === cancel) return this.carrying;
       this.queued = { answer, args };
       const reason = (args[0] as { reason?: unknown } | undefined)?.reason;
       this.record.note(`${answer.name} requested${typeof reason === 'string' && reason ? `: ${reason}` : ''}`);
@@ -423,7 +457,8 @@ export class Booking<R> {
           return;
         }
         if (round > 1) this.record.flag(null);
-        this.record.note(`released: ${release.what}`);
+        const evidence = (outcome as { evidence?: unknown } | undefined)?.evidence;
+        this.record.note(`released: ${release.what}${typeof evidence === 'string' ? ` (${evidence})` : ''}`);
         return;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;

@@ -25,7 +25,7 @@ export interface OksTiming {
   releaseEscalationMs: number;
 }
 
-export const defaultOksTiming = (request: Pick<BookLayoutRequest, 'reserveDays'>): OksTiming => ({
+const defaultOksTiming = (request: Pick<BookLayoutRequest, 'reserveDays'>): OksTiming => ({
   taskPollInitialMs: 1_000,
   taskPollMaxMs: 30_000,
   taskDeadlineMs: 30 * 60_000,

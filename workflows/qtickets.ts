@@ -6,7 +6,7 @@
  * payment (every ticket paid, barcodes issued), a cancel, or its deadline; a
  * failure, a cancel or the deadline removes every ticket taken, newest first.
  */
-import { ActivityFailure, CancellationScope, CancelledFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { QticketsActivities, SeatCheck } from '../activities/qtickets/activities';
 import type { ShowRef } from '../activities/qtickets/contract';
 import type { SeatBookingRequest } from '../activities/qtickets/request';
@@ -56,8 +56,6 @@ export const confirmPayment = defineAnswer('confirmPayment', 'confirmBookingPaym
 /** The client needs more time: the hold's deadline moves, within the configured maximum. */
 export const extendHold = defineAnswer<[ExtendHoldRequest?]>('extendHold', 'extendBookingHold');
 /** The answers' updates by their former names (scripts and tools that still use them). */
-export const confirmPaymentUpdate = confirmPayment.update;
-export const extendHoldUpdate = extendHold.update;
 
 export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<BookingView> {
   const timing: QticketsTiming = { ...defaultQticketsTiming, ...input.timing };
@@ -110,8 +108,6 @@ export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<
     let knownHash = check.lastUpdateHash;
     for (const [index, planned] of plan.entries()) {
       if (b.cancelRequested) break;
-      // Adds are shielded from cancellation (their outcome must be known); an operator's cancel is honoured between them.
-      if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled by an operator');
       const { seat_id, external_id } = planned;
       const added = await b.hold(
         (done) => (done ? `remove ticket ${done.ticket.id} (seat ${seat_id})` : `remove the ticket with external_id ${external_id} (seat ${seat_id}) if it exists`),

@@ -90,7 +90,7 @@ function outcomeOfComplete(err: unknown, requestId: string, retry: boolean): unk
   if (retry && err.type === FailureType.ProviderRefused) {
     return ApplicationFailure.create({
       message: `an earlier answer to the request to book the rooms (request_id ${requestId}) was lost, and hotels24 now refuses it: ${err.message}`,
-      type: OUTCOME_UNKNOWN,
+      type: FailureType.ProviderOutcomeUnknown,
       nonRetryable: true,
       details: err.details ?? undefined,
     });
@@ -98,5 +98,3 @@ function outcomeOfComplete(err: unknown, requestId: string, retry: boolean): unk
   return err;
 }
 
-/** A failure whose outcome at hotels24 is unknown: the booking neither retries it nor takes it for a refusal. */
-export const OUTCOME_UNKNOWN = 'Hotels24OutcomeUnknown';

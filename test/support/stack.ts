@@ -26,6 +26,13 @@ export const TOKENS = new Map<string, Caller>([
 
 let runtimeInstalled = false;
 
+/** Retried provider failures and workers starting and stopping are expected in these tests: only errors are worth printing. */
+export function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+}
+
 export interface StackOptions {
   providers: ProviderEndpoints;
   bindings: ProviderBindings;
@@ -47,11 +54,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   const bundlePath = process.env.TEST_WORKFLOW_BUNDLE;
   if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
-  if (!runtimeInstalled) {
-    // Retried provider failures are expected in these tests; only errors are worth printing.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-    runtimeInstalled = true;
-  }
+  quietTemporalRuntime();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const taskQueue = `test-${randomUUID()}`;
   const connection = await Connection.connect({ address });
