@@ -69,10 +69,11 @@ export class BookingService {
     const workflowId = workflowIdFor(bookingId);
     const { client, taskQueue, logger } = this.options;
     try {
-      const handle = await client.workflow.start(binding.workflowType, {
+      const handle = await client.workflow.start(binding.workflow, {
         workflowId,
         taskQueue,
-        args: [{ bookingId, client: caller.client, request, timing: binding.timing }],
+        // Checked by the binding's schema and configuration: the provider's own request and durations.
+        args: [{ bookingId, client: caller.client, request: request as never, timing: binding.timing as never }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: BookingProvider, value: binding.provider },

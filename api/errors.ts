@@ -31,7 +31,7 @@ export class ApiError extends Error {
   }
 }
 
-export function fieldProblems(error: z.ZodError, prefix: string[] = []): FieldProblem[] {
+function fieldProblems(error: z.ZodError, prefix: string[] = []): FieldProblem[] {
   return error.issues.map((issue) => ({
     field: [...prefix, ...issue.path.map(String)].join('.') || '(body)',
     message: issue.message,

@@ -50,7 +50,7 @@ export interface ProviderDefinition {
   simulator: { port: number; start: () => Promise<StartSimulator> };
 }
 
-export type StartSimulator = (options: Omit<SimulatorOptions, 'name'> & { port: number; host: string }) => Promise<{ url: string; close(): Promise<void> }>;
+type StartSimulator = (options: Omit<SimulatorOptions, 'name'> & { port: number; host: string }) => Promise<{ url: string; close(): Promise<void> }>;
 
 export const providerDefinitions = {
   oks: {

@@ -5,8 +5,8 @@
  */
 import type { ErrorRequestHandler, Router } from 'express';
 import { z } from 'zod';
-import type { CancelRequest, Provider } from '../../workflows/booking';
-import { cancelUpdate } from '../../workflows/booking';
+import type { BookingStart, BookingView, CancelRequest, Provider } from '../../workflows/booking';
+import { cancel } from '../../workflows/kit';
 import type { Role } from '../auth';
 import type { BookingService } from '../bookings';
 
@@ -22,13 +22,12 @@ export interface ActionBinding {
   body?: z.ZodType;
   roles: readonly Role[];
   summary: string;
-  /** The update itself returns once the answer is carried out: no need to wait for the booking to settle. */
-  answersWhenDone?: boolean;
 }
 
 export interface ProviderBinding {
   provider: Provider;
-  workflowType: string;
+  /** The provider's workflow function: the API starts it by its function, typed, never by a name. */
+  workflow: BookingWorkflow;
   request: z.ZodType;
   /** Durations overriding the workflow's defaults, from configuration. */
   timing: Record<string, number>;
@@ -37,13 +36,16 @@ export interface ProviderBinding {
   routes?: ProviderRoutes[];
 }
 
+/** A provider's booking workflow, as the API starts it (its request checked by the binding's schema first). */
+type BookingWorkflow = (input: BookingStart<never, never>) => Promise<BookingView>;
+
 /** The providers the API serves, by key. */
 export type ProviderBindings = Partial<Record<Provider, ProviderBinding>>;
 
-export const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<CancelRequest>;
+const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict() satisfies z.ZodType<CancelRequest>;
 
 export const cancelAction: ActionBinding = {
-  update: cancelUpdate.name,
+  update: cancel.update.name,
   body: CancelBody,
   roles: ['app', 'approver'],
   summary: 'Cancel the booking; whatever is held at the provider is released.',
@@ -51,7 +53,7 @@ export const cancelAction: ActionBinding = {
 
 
 /** A provider route as the OpenAPI document shows it (path relative to the mount path, `{param}` style). */
-export interface RouteDoc {
+interface RouteDoc {
   method: 'get' | 'post';
   path: string;
   summary: string;
@@ -59,7 +61,7 @@ export interface RouteDoc {
   query?: z.ZodObject;
 }
 
-export interface ProviderRoutes {
+interface ProviderRoutes {
   mountPath: string;
   router: (service: BookingService, binding: ProviderBinding) => Router;
   /** The routes, for the OpenAPI document. */

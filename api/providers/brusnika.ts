@@ -1,13 +1,12 @@
 /**
- * brusnika in the API: premise and visit requests (`kind`), the retired `attach`
- * answer (refused with the reason), durations from BRUSNIKA_* variables, and a read-through
+ * brusnika in the API: premise and visit requests (`kind`), durations from
+ * BRUSNIKA_* variables, and a read-through
  * catalogue at /api/v1/providers/brusnika/{cities,projects,buildings,sections,premises,time-slots}
  * so an agent's app finds a free premise or slot through this API alone.
  * Catalogue answers keep Brusnika's fields and paging (`{data, meta}`); a premise's
  * `price` is a string of its exact digits, because a JSON number above 2^53 is
  * rounded by most clients.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import { z } from 'zod';
 import { BrusnikaClient } from '../../activities/brusnika/client';
@@ -22,9 +21,8 @@ import {
 } from '../../activities/brusnika/contract';
 import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
-import { FailureType } from '../../common/failure-types';
-import { type AttachRecord, type BrusnikaTiming, attach } from '../../workflows/brusnika';
-import { ApiError, validate } from '../errors';
+import { type BrusnikaTiming, brusnikaBooking } from '../../workflows/brusnika';
+import { providerApiError, validate } from '../errors';
 import { cancelAction, type ProviderBinding } from './binding';
 
 /** `BRUSNIKA_DECISION_DEADLINE=2h` and the like: every brusnika duration can be changed. */
@@ -38,25 +36,8 @@ export const brusnikaTimingFrom = (env: Record<string, string | undefined>): Par
     releaseEscalationMs: 'BRUSNIKA_RELEASE_ESCALATION',
   } satisfies Partial<Record<keyof BrusnikaTiming, string>>);
 
-export const AttachBody = z.strictObject({
-  id: z.number({ error: 'id is the booking or visit id in the CRM' }).int().positive('id is the booking or visit id in the CRM'),
-}) satisfies z.ZodType<AttachRecord>;
-
-/** A catalogue read failed at Brusnika: said in the API's error shape, Brusnika's words kept. */
-function catalogueError(err: unknown): unknown {
-  if (!(err instanceof ApplicationFailure)) return err;
-  switch (err.type) {
-    case FailureType.ProviderRefused:
-      return new ApiError(422, 'provider_refused', err.message);
-    case FailureType.ProviderUnavailable:
-      return new ApiError(503, 'provider_unavailable', `${err.message}; try again shortly`);
-    default:
-      return new ApiError(502, 'provider_error', err.message);
-  }
-}
-
 /** Read-through lists: the filters are checked here (unknown ones are refused, not ignored), then asked of Brusnika. */
-export function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
+function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
   const router = Router();
   const list = <S extends z.ZodType, R>(path: string, query: S, read: (client: BrusnikaClient, query: z.infer<S>) => Promise<R>) => {
     router.get(path, async (req, res) => {
@@ -65,7 +46,7 @@ export function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
         // A client per request logs with the request's id; it holds no connection of its own.
         res.json(await read(new BrusnikaClient(endpoint, req.log), filters));
       } catch (err) {
-        throw catalogueError(err);
+        throw providerApiError('brusnika', err);
       }
     });
   };
@@ -81,7 +62,7 @@ export function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
 export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderEndpoint; timing?: Partial<BrusnikaTiming> }): ProviderBinding {
   return {
     provider: 'brusnika',
-    workflowType: 'brusnikaBooking',
+    workflow: brusnikaBooking,
     request: BrusnikaBookingRequest,
     timing,
     routes: [
@@ -100,13 +81,6 @@ export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderE
     ],
     actions: {
       cancel: cancelAction,
-      attach: {
-        update: attach.update.name,
-        body: AttachBody,
-        roles: ['approver'],
-        summary:
-          'brusnika: retired. A create the CRM did not answer is now looked up by client and premise (or slot) and released or taken up by the booking itself; attach is refused (409) with the reason.',
-      },
     },
   };
 }

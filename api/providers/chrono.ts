@@ -3,7 +3,6 @@
  * give (accept, reject, suspend, resize, presence, cancel, delete), durations
  * from CHRONO_* variables, and a read-through of a user's bookings at chrono.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
@@ -20,10 +19,10 @@ import {
   reject,
   resize,
   suspend,
+  chronoAgendaBooking,
 } from '../../workflows/chrono';
-import { FailureType } from '../../common/failure-types';
 import { callerOf, requireRole } from '../auth';
-import { ApiError, validate } from '../errors';
+import { providerApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';
 
 /** `CHRONO_RETENTION=90d` and the like: every chrono duration can be set. */
@@ -50,7 +49,7 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
   const chrono = new ChronoClient(endpoint, logger);
   return {
     provider: 'chrono',
-    workflowType: 'chronoAgendaBooking',
+    workflow: chronoAgendaBooking,
     request: ChronoBookingRequest,
     timing,
     routes: [
@@ -66,28 +65,24 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
         update: accept.update.name,
         roles: ['approver'],
         summary: 'Accept a booking on the waiting list: chrono moves it to the main list (the view reports overbooked_places).',
-        answersWhenDone: true,
       },
       reject: {
         update: reject.update.name,
         body: ReasonBody,
         roles: ['approver'],
         summary: 'Reject a booking on the waiting list: it is cancelled at chrono.',
-        answersWhenDone: true,
       },
       suspend: {
         update: suspend.update.name,
         body: ReasonBody,
         roles: ['approver'],
         summary: 'Move a confirmed booking back to the waiting list, where it awaits approval again.',
-        answersWhenDone: true,
       },
       resize: {
         update: resize.update.name,
         body: ResizeRequest,
         roles: ['app', 'approver'],
         summary: 'Change the number of places of a confirmed booking; "sold out" leaves it as it was (409 says why).',
-        answersWhenDone: true,
       },
       presence: {
         update: markPresence.update.name,
@@ -95,15 +90,13 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
         body: PresenceRequest,
         roles: ['approver'],
         summary: 'After the event: the user was present, or absent with a reason; extra_data keys are kept by chrono.',
-        answersWhenDone: true,
       },
-      cancel: { ...cancelAction, answersWhenDone: true },
+      cancel: cancelAction,
       delete: {
         update: deleteBooking.update.name,
         body: ReasonBody,
         roles: ['approver'],
         summary: 'Delete the booking at chrono on request (it is gone there, not only cancelled).',
-        answersWhenDone: true,
       },
     },
   };
@@ -118,15 +111,9 @@ function chronoRoutes(chrono: ChronoClient): Router {
     try {
       res.json({ bookings: await chrono.userBookings(query, req.log) });
     } catch (err) {
-      throw providerError(err);
+      throw providerApiError('chrono', err);
     }
   });
   return router;
 }
 
-/** The provider's failure, as the API's error shape: 502, the provider's words kept. */
-function providerError(err: unknown): unknown {
-  if (!(err instanceof ApplicationFailure)) return err;
-  const code = err.type === FailureType.ProviderUnavailable ? 'provider_unavailable' : err.type === FailureType.ProviderRefused ? 'provider_refused' : 'provider_error';
-  return new ApiError(502, code, `chrono: ${err.message}`);
-}

@@ -6,9 +6,10 @@ import {
   type Hotels24Timing,
   RejectAnswer,
   Requisites,
-  acceptUpdate,
-  rejectUpdate,
-  requisitesUpdate,
+  accept,
+  reject,
+  hotels24HotelBooking,
+  requisites,
 } from '../../workflows/hotels24';
 import { cancelAction, type ProviderBinding } from './binding';
 
@@ -26,7 +27,7 @@ export const hotels24TimingFrom = (env: Record<string, string | undefined>): Par
 export function hotels24Binding(timing: Partial<Hotels24Timing> = {}): ProviderBinding {
   return {
     provider: 'hotels24',
-    workflowType: 'hotels24HotelBooking',
+    workflow: hotels24HotelBooking,
     request: Hotels24BookingRequest,
     timing,
     actions: {
@@ -35,20 +36,20 @@ export function hotels24Binding(timing: Partial<Hotels24Timing> = {}): ProviderB
         summary: 'Cancel the booking before hotels24 books the rooms; a completed hotel booking cannot be cancelled.',
       },
       accept: {
-        update: acceptUpdate.name,
+        update: accept.update.name,
         body: AcceptAnswer,
         roles: ['approver'],
         summary:
           "Accept what the booking waits for: hotels24's actual conditions, or the final confirmation. Corrected data (dates, blocks, requisites) may be sent with it and replace what was sent before.",
       },
       reject: {
-        update: rejectUpdate.name,
+        update: reject.update.name,
         body: RejectAnswer,
         roles: ['approver'],
         summary: 'Reject the booking at a stop; it ends cancelled, nothing being held at the hotel.',
       },
       requisites: {
-        update: requisitesUpdate.name,
+        update: requisites.update.name,
         body: Requisites,
         roles: ['app', 'approver'],
         summary: "Supply the booker's requisites a booking waits for (first_name, last_name, email, phone).",

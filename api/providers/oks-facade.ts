@@ -15,10 +15,10 @@ import { type ProviderBinding, cancelAction } from './binding';
 import { IdempotencyKey } from '../routes';
 
 /** oks writes times with microseconds: `2025-10-28T16:22:42.381514Z`. */
-export const oksTimestamp = (iso: string): string => iso.replace(/\.(\d{3})Z$/, '.$1000Z');
+const oksTimestamp = (iso: string): string => iso.replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /** The seed's task status, read from a booking's view. */
-export function taskStatusFrom(view: BookingView) {
+function taskStatusFrom(view: BookingView) {
   // Keys in the seed's order: taskId, status, createdAt, result.
   const task = (status: 'pending' | 'processing' | 'completed' | 'failed', result: unknown) => ({
     taskId: view.bookingId,

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { BookLayoutRequest } from '../../activities/oks/contract';
 import { durationsFrom } from '../../config/env';
-import { complete, type OksTiming } from '../../workflows/oks';
+import { complete, type OksTiming, oksLayoutBooking } from '../../workflows/oks';
 import { cancelAction, type ProviderBinding } from './binding';
 import { oksFacadeErrors, oksFacadeRoutes } from './oks-facade';
 
@@ -19,7 +19,7 @@ export const oksTimingFrom = (env: Record<string, string | undefined>): Partial<
 export function oksBinding(timing: Partial<OksTiming> = {}): ProviderBinding {
   return {
     provider: 'oks',
-    workflowType: 'oksLayoutBooking',
+    workflow: oksLayoutBooking,
     request: BookLayoutRequest,
     timing,
     routes: [

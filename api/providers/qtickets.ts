@@ -4,7 +4,6 @@
  * read-through catalogue an app chooses seats from:
  * GET /api/v1/providers/qtickets/events and .../events/:eventId/seats?show_id=.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
@@ -12,9 +11,8 @@ import { QticketsClient, refusalOf } from '../../activities/qtickets/client';
 import { SeatBookingRequest } from '../../activities/qtickets/request';
 import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
-import { FailureType } from '../../common/failure-types';
-import { type ExtendHoldRequest, type QticketsTiming, confirmPayment, defaultQticketsTiming, extendHold } from '../../workflows/qtickets';
-import { ApiError, validate } from '../errors';
+import { type ExtendHoldRequest, type QticketsTiming, confirmPayment, defaultQticketsTiming, extendHold, qticketsSeatBooking } from '../../workflows/qtickets';
+import { type KnownRefusal, providerApiError, validate } from '../errors';
 import { type ProviderBinding, cancelAction } from './binding';
 
 /** `QTICKETS_HOLD=15m` and the like: every qtickets duration can be set. */
@@ -28,7 +26,7 @@ export const qticketsTimingFrom = (env: Record<string, string | undefined>): Par
     releasePauseMs: 'QTICKETS_RELEASE_RETRY_PAUSE',
   } satisfies Partial<Record<keyof QticketsTiming, string>>);
 
-export const ExtendBody = z
+const ExtendBody = z
   .object({ byMinutes: z.number().int().min(1, 'byMinutes is at least 1').max(24 * 60, 'byMinutes is at most 1440').optional() })
   .strict() satisfies z.ZodType<ExtendHoldRequest>;
 
@@ -45,7 +43,7 @@ export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 
   const maxHoldMinutes = Math.floor((timing.maxHoldMs ?? defaultQticketsTiming.maxHoldMs) / 60_000);
   return {
     provider: 'qtickets',
-    workflowType: 'qticketsSeatBooking',
+    workflow: qticketsSeatBooking,
     request: SeatBookingRequest.refine((r) => r.holdMinutes === undefined || r.holdMinutes <= maxHoldMinutes, {
       path: ['holdMinutes'],
       message: `holdMinutes is at most ${maxHoldMinutes} (the longest hold, QTICKETS_MAX_HOLD)`,
@@ -67,7 +65,6 @@ export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 
         signal: confirmPayment.name,
         roles: ['app', 'approver'],
         summary: 'The client paid for the held seats: every ticket is marked paid at qtickets and the booking completes with the barcodes.',
-        answersWhenDone: true,
       },
       extend: {
         update: extendHold.update.name,
@@ -75,7 +72,6 @@ export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 
         body: ExtendBody,
         roles: ['app', 'approver'],
         summary: 'Hold the seats longer (byMinutes, or the configured extension), within the longest hold (QTICKETS_MAX_HOLD).',
-        answersWhenDone: true,
       },
       cancel: cancelAction,
     },
@@ -112,21 +108,12 @@ const REFUSALS: Record<string, { status: number; code: string }> = {
   VALIDATION_ERROR: { status: 400, code: 'invalid_request' },
 };
 
-function apiErrorFor(err: unknown): unknown {
-  if (!(err instanceof ApplicationFailure)) return err;
-  const refusal = refusalOf(err);
-  const known = refusal && err.type === FailureType.ProviderRefused ? REFUSALS[refusal.code] : undefined;
-  if (known) return new ApiError(known.status, known.code, `qtickets: ${err.message}`);
-  switch (err.type) {
-    case FailureType.ProviderAuthRejected:
-      return new ApiError(502, 'provider_auth_rejected', `${err.message}; an operator must check QTICKETS_TOKEN`);
-    case FailureType.ProviderUnavailable:
-      return new ApiError(502, 'provider_unavailable', `${err.message}; try again shortly`);
-    default:
-      return new ApiError(502, 'provider_error', `qtickets: ${err.message}`);
-  }
-}
+/** qtickets's own refusal codes, said with the API's statuses. */
+const knownRefusal: KnownRefusal = (failure) => {
+  const code = refusalOf(failure)?.code;
+  return code ? REFUSALS[code] : undefined;
+};
 
 function rethrowAsApiError(err: unknown): never {
-  throw apiErrorFor(err);
+  throw providerApiError('qtickets', err, knownRefusal);
 }
