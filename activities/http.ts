@@ -22,7 +22,7 @@ export interface ProviderEndpoint {
   encoding?: BodyEncoding;
 }
 
-export type BodyEncoding = 'json' | 'form';
+type BodyEncoding = 'json' | 'form';
 
 export interface ProviderRequest<T> {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

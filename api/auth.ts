@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ApiError } from './errors';
 
-export const ROLES = ['app', 'approver'] as const;
+const ROLES = ['app', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Caller {

@@ -22,7 +22,7 @@ const Waiting = z.object({
 });
 
 /** The booking view, as the `status` query and GET /api/v1/bookings/:id return it. */
-export const BookingViewSchema = z.object({
+const BookingViewSchema = z.object({
   bookingId: z.string(),
   provider: z.enum(PROVIDERS),
   client: z.string(),

@@ -69,10 +69,6 @@ export function providerEndpointsFrom<P extends Provider>(env: Record<string, st
   return endpoints as Record<P, { provider: P; baseUrl: string; token: string; timeoutMs: number; encoding: 'json' | 'form' }>;
 }
 
-/** One provider's endpoint (for the API's read-through catalogues). */
-export function providerEndpointFrom<P extends Provider>(env: Record<string, string | undefined>, provider: P) {
-  return providerEndpointsFrom(env, [provider])[provider];
-}
 
 /**
  * A provider's durations from the environment: `{ holdTermMs: 'OKS_HOLD_TERM' }`

@@ -11,7 +11,7 @@
  * the project's assumption; DELETE: err alone), nothing the product adds.
  *
  * Assumptions where the seed is silent:
- * - Creation is the product's `POST /api/agenda/{agenda}/fillslot/{slot}/` (DESIGN.md); `slot` is the event's id or slug.
+ * - Creation is the product's `POST /api/agenda/{agenda}/fillslot/{slot}/` (the same product's public API); `slot` is the event's id or slug.
  * - The fillslot answer carries err, booking_id, in_waiting_list, datetime, end_datetime, agenda {label, slug}, places (the product's places dict), api {booking_url, cancel_url, anonymize_url, accept_url, suspend_url}.
  * - fillslot refuses with {"err": 1, "err_class": "sold out"} when neither the main list nor the waiting list can take `count` places.
  * - Once someone waits, new bookings go to the waiting list even if a main place freed up (the product's `waiting_list_activated`); nobody is promoted automatically: accept does it.

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { z } from 'zod';
 
-export const Faults = z.object({
+const Faults = z.object({
   /** Added to every provider request, in milliseconds. */
   latencyMs: z.number().int().min(0).default(0),
   /** Share of provider requests answered with a 503 before they are handled (0..1). */
@@ -35,7 +35,7 @@ export const Faults = z.object({
   /** Not a fault but a mode: answers carry exactly the fields the provider's document lists, nothing more. */
   seedMinimal: z.boolean().default(false),
 });
-export type Faults = z.infer<typeof Faults>;
+type Faults = z.infer<typeof Faults>;
 
 export interface RecordedCall {
   method: string;
@@ -89,7 +89,7 @@ export interface RunningSimulator<State> {
   close(): Promise<void>;
 }
 
-export function createSimulator<State>(
+function createSimulator<State>(
   definition: SimulatorDefinition<State>,
   options: SimulatorOptions,
 ): { app: Express; ctx: SimulatorContext<State> } {

@@ -69,7 +69,7 @@ function lastPage(answer: { data: unknown[]; meta?: { per_page: number; total: n
 }
 
 /** The HTTP status of a refusal. */
-export function refusalStatus(err: unknown): number | undefined {
+function refusalStatus(err: unknown): number | undefined {
   if (!(err instanceof ApplicationFailure) || err.type !== FailureType.ProviderRefused) return undefined;
   const [details] = (err.details ?? []) as { status?: unknown }[];
   return typeof details?.status === 'number' ? details.status : undefined;

@@ -49,10 +49,10 @@ import { isLosslessNumber, parse as parseLosslessJson } from 'lossless-json';
 // ---------------------------------------------------------------------------
 // The seed's enums.
 
-export const PremiseType = z.enum(['apartment', 'storeroom', 'parking', 'commercial']);
-export type PremiseType = z.infer<typeof PremiseType>;
+const PremiseType = z.enum(['apartment', 'storeroom', 'parking', 'commercial']);
+type PremiseType = z.infer<typeof PremiseType>;
 
-export const PremiseFeature = z.enum([
+const PremiseFeature = z.enum([
   'sign_exchange_rf',
   'sign_floor_to_ceiling',
   'sign_window_in_the_corridor',
@@ -76,13 +76,12 @@ export const PremiseFeature = z.enum([
   'sign_secondary_apartment',
   'sign_ground_parking',
 ]);
-export type PremiseFeature = z.infer<typeof PremiseFeature>;
+type PremiseFeature = z.infer<typeof PremiseFeature>;
 
 /** Spelled `mortage` in the seed. */
-export const PurchaseOption = z.enum(['mortage', 'installment', 'bill', 'full_payment']);
-export type PurchaseOption = z.infer<typeof PurchaseOption>;
+const PurchaseOption = z.enum(['mortage', 'installment', 'bill', 'full_payment']);
+type PurchaseOption = z.infer<typeof PurchaseOption>;
 
-export const LeadState = z.enum(['Активные', 'На паузе', 'Проиграна', 'Выиграна']);
 export const LeadStatus = z.enum([
   'открыта',
   'интерес к покупке',
@@ -100,18 +99,16 @@ export const LeadStatus = z.enum([
 /** The lead stage of a premise booked for its client. */
 export const LEAD_BOOKED: z.infer<typeof LeadStatus> = 'бронь';
 
-export const FixingType = z.enum(['проверка лида', 'отказ в закреплении', 'слабое закрепление', 'сильное закрепление']);
-
 /** Of bookings and of visits. */
-export const RequestStatus = z.enum(['open', 'success', 'fail']);
-export type RequestStatus = z.infer<typeof RequestStatus>;
+const RequestStatus = z.enum(['open', 'success', 'fail']);
+type RequestStatus = z.infer<typeof RequestStatus>;
 
 // ---------------------------------------------------------------------------
 // Values.
 
 const Id = z.number().int().positive();
 /** A price: an exact non-negative integer, as a string of digits (see parseBrusnikaJson). */
-export const ExactInteger = z.string().regex(/^\d+$/, 'an exact non-negative integer');
+const ExactInteger = z.string().regex(/^\d+$/, 'an exact non-negative integer');
 /** Member names whose integers may exceed 2^53. */
 const EXACT_INTEGER_FIELDS: ReadonlySet<string> = new Set(['price']);
 const DateString = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
@@ -134,15 +131,10 @@ const maybe = <T extends z.ZodType>(t: T) => t.nullish();
 /** An `enum` the seed leaves vague: one value or a list of values, unknown values kept. */
 const OneOrMany = z.union([z.string(), z.array(z.string())]).nullish();
 
-/** The values of a field that may come as one value or a list; undefined when missing. */
-export function valuesOf(field: string | readonly string[] | null | undefined): readonly string[] | undefined {
-  if (field === undefined || field === null) return undefined;
-  return typeof field === 'string' ? [field] : field;
-}
 
-export const City = z.looseObject({ id: Id, name: maybe(z.string()), long: maybe(z.string()), lat: maybe(z.string()) });
+const City = z.looseObject({ id: Id, name: maybe(z.string()), long: maybe(z.string()), lat: maybe(z.string()) });
 
-export const Project = z.looseObject({
+const Project = z.looseObject({
   id: Id,
   city_id: maybe(Id),
   name: maybe(z.string()),
@@ -156,7 +148,7 @@ export const Project = z.looseObject({
 
 /** `total_*`: free premises of each type, strings in the seed (numbers read too). */
 const Count = maybe(z.union([z.string(), z.number()]));
-export const Building = z.looseObject({
+const Building = z.looseObject({
   id: Id,
   project_id: maybe(Id),
   address: maybe(z.string()),
@@ -169,7 +161,7 @@ export const Building = z.looseObject({
   total_commercial: Count,
 });
 
-export const Section = z.looseObject({ id: Id, building_id: maybe(Id), name: maybe(z.string()), number: maybe(z.number()), number_of_floors: maybe(z.number()) });
+const Section = z.looseObject({ id: Id, building_id: maybe(Id), name: maybe(z.string()), number: maybe(z.number()), number_of_floors: maybe(z.number()) });
 
 /** Required: what the premise check uses (its id, whether it is booked or sold). */
 export const Premise = z.looseObject({
@@ -190,7 +182,7 @@ export const Premise = z.looseObject({
 export type Premise = z.infer<typeof Premise>;
 
 /** Required: what finds a booking through the client's lead on the premise. */
-export const Lead = z.looseObject({
+const Lead = z.looseObject({
   id: Id,
   client_id: Id,
   premise_id: Id,
@@ -203,9 +195,9 @@ export const Lead = z.looseObject({
   agent_id: maybe(Id),
   manager_id: maybe(Id),
 });
-export type Lead = z.infer<typeof Lead>;
+type Lead = z.infer<typeof Lead>;
 
-export const Agency = z.looseObject({
+const Agency = z.looseObject({
   id: Id,
   title: maybe(z.string()),
   city_id: maybe(Id),
@@ -260,7 +252,7 @@ export const Visit = z.looseObject({
 export type Visit = z.infer<typeof Visit>;
 
 /** Required: what a visit is made of (its project, date and time). */
-export const TimeSlot = z.looseObject({
+const TimeSlot = z.looseObject({
   id: Id,
   project_id: Id,
   date: DateString,
@@ -271,7 +263,7 @@ export const TimeSlot = z.looseObject({
   visit_id: maybe(Id),
   reserved_until: maybe(z.string()),
 });
-export type TimeSlot = z.infer<typeof TimeSlot>;
+type TimeSlot = z.infer<typeof TimeSlot>;
 
 const PageMeta = z.looseObject({ page: z.number().int(), per_page: z.number().int(), total: z.number().int() });
 const pageOf = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item), meta: PageMeta.optional() });
@@ -293,7 +285,6 @@ export const ClientAnswer = oneOf(Client);
 export const BookingAnswer = oneOf(Booking);
 export const VisitAnswer = oneOf(Visit);
 export const TimeSlotAnswer = oneOf(TimeSlot);
-export type Page<T> = { data: T[]; meta?: z.infer<typeof PageMeta> };
 
 // ---------------------------------------------------------------------------
 // List filters Brusnika accepts (lists as comma-separated values).

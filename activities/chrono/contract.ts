@@ -7,7 +7,7 @@
  *
  * Where the seed is silent, the project assumes (and the simulator follows):
  * - creation is the product's `POST /api/agenda/{agenda}/fillslot/{slot}/`
- *   (DESIGN.md), answering `{err: 0, booking_id, in_waiting_list, ...}`; only
+ *   (the same product's public API), answering `{err: 0, booking_id, in_waiting_list, ...}`; only
  *   `err` and `booking_id` are required: without `in_waiting_list` the booking
  *   is read (`GET /api/booking/{id}/`, which the seed documents), and
  *   `datetime` / `end_datetime` / `agenda` are shown when they come and are
@@ -183,7 +183,7 @@ export const ChronoRefusalBody = z.looseObject({
 export type ChronoRefusalBody = z.infer<typeof ChronoRefusalBody>;
 
 /** Where a refusal says the booking is at chrono, whatever the workflow believed. */
-export type ChronoPlace = 'main_list' | 'waiting_list' | 'cancelled';
+type ChronoPlace = 'main_list' | 'waiting_list' | 'cancelled';
 
 interface RefusalMeaning {
   code: string;
@@ -193,7 +193,7 @@ interface RefusalMeaning {
 }
 
 /** Every `err_class` of the seed, and of fillslot, with what it means for the booking. */
-export const CHRONO_REFUSALS: Record<string, RefusalMeaning> = {
+const CHRONO_REFUSALS: Record<string, RefusalMeaning> = {
   'booking is cancelled': { code: 'booking_cancelled', meaning: 'the booking is cancelled at chrono', place: 'cancelled' },
   'already cancelled': { code: 'already_cancelled', meaning: 'the booking was already cancelled at chrono', place: 'cancelled' },
   'booking is in waiting list': {

@@ -32,7 +32,7 @@
  */
 import { z } from 'zod';
 
-export const STAGES = ['preConditions', 'postConditions', 'preRequisites', 'postRequisites', 'complete'] as const;
+const STAGES = ['preConditions', 'postConditions', 'preRequisites', 'postRequisites', 'complete'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const isStage = (state: string): state is Stage => (STAGES as readonly string[]).includes(state);
@@ -94,13 +94,13 @@ export function shownBookingOf(data: HotelBookingData): ShownBooking {
   return typeof booking === 'object' && booking !== null && !Array.isArray(booking) ? (booking as ShownBooking) : {};
 }
 
-export interface Living {
+interface Living {
   first_name: string;
   last_name?: string;
 }
 
 /** What we send: the seed's request table. Our API takes the same fields, checked more strictly (request.ts). */
-export interface SentBlock {
+interface SentBlock {
   tariff: string;
   conditions?: { cancellation?: number | false; booking_method?: number };
   recovery?: { unit: 'percent' | 'day'; amount: number; sum: number };
@@ -128,7 +128,7 @@ export type HotelBookingRequest = Partial<HotelBookingFields> & {
 };
 
 /** One field that differs: what was asked, what the hotel actually has. */
-export interface Difference {
+interface Difference {
   field: string;
   requested: unknown;
   actual: unknown;

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 
 /** Seed: "на данный момент поддерживается только значение 1". */
-export const SUPPORTED_RESERVE_DAYS = 1;
+const SUPPORTED_RESERVE_DAYS = 1;
 
 export const BookLayoutRequest = z.object({
   layoutUuid: z.uuid({ error: 'layoutUuid must be a UUID' }),
@@ -50,11 +50,11 @@ export const LayoutDeal = z.looseObject({
 export type LayoutDeal = z.infer<typeof LayoutDeal>;
 
 /** Why a task failed; the document shows both fields, neither is needed to end the booking. */
-export const OksFailure = z.looseObject({
+const OksFailure = z.looseObject({
   detail: z.string().optional(),
   api_error: z.string().optional(),
 });
-export type OksFailure = z.infer<typeof OksFailure>;
+type OksFailure = z.infer<typeof OksFailure>;
 
 const finished = {
   completed: z.looseObject({ taskId: z.string().optional(), status: z.literal('completed'), createdAt: z.string().optional(), result: LayoutDeal }),

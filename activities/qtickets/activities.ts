@@ -24,7 +24,7 @@ export interface SeatOffer {
   currency_id: string | null;
 }
 
-export interface SeatProblem {
+interface SeatProblem {
   seat_id: string;
   /** Said as qtickets says it (`Seat "6-1;52" is not available`). */
   message: string;

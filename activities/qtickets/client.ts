@@ -130,7 +130,7 @@ export function refusalOf(err: unknown): ErrorAnswer | undefined {
 }
 
 /** The seed's error code of a failure (a string, so a code the seed does not list still reads). */
-export function refusalCode(err: unknown): string | undefined {
+function refusalCode(err: unknown): string | undefined {
   return refusalOf(err)?.code;
 }
 

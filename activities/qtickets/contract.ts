@@ -32,17 +32,6 @@
  */
 import { z } from 'zod';
 
-export const QticketsErrorCode = z.enum([
-  'UNKNOWN_ERROR',
-  'WRONG_AUTHORIZATION',
-  'EVENT_NOT_FOUND',
-  'SEAT_NOT_FOUND',
-  'SEAT_NOT_AVAILABLE',
-  'TICKET_NOT_FOUND',
-  'VALIDATION_ERROR',
-]);
-export type QticketsErrorCode = z.infer<typeof QticketsErrorCode>;
-
 /** The document's error envelope; a code it does not list is kept as sent. */
 export const ErrorAnswer = z.object({
   status: z.literal('error'),
@@ -57,7 +46,7 @@ const display = z.unknown().optional();
 const Id = z.union([z.string().min(1), z.number()]).transform(String);
 
 /** One entry of the listing; passed through to the catalogue as sent. */
-export const ShowHeader = z.looseObject({
+const ShowHeader = z.looseObject({
   event_id: display,
   show_id: display,
   event_name: display,
@@ -66,7 +55,7 @@ export const ShowHeader = z.looseObject({
   city: display,
   last_update_hash: display,
 });
-export type ShowHeader = z.infer<typeof ShowHeader>;
+type ShowHeader = z.infer<typeof ShowHeader>;
 
 /** `events/lists`: upcoming shows on sale to partners. */
 export const EventsListAnswer = z.looseObject({

@@ -6,9 +6,9 @@
 import { z } from 'zod';
 
 /** More tickets than this in one booking is a mistake, not a booking. */
-export const MAX_TICKETS = 50;
+const MAX_TICKETS = 50;
 
-export const AdmissionTickets = z
+const AdmissionTickets = z
   .object({
     seat_id: z.string().min(1, 'seat_id of an admission seat is required (e.g. "3-1;1")'),
     quantity: z.number().int().min(1, 'quantity is at least 1').max(MAX_TICKETS, `quantity is at most ${MAX_TICKETS}`),
