@@ -85,7 +85,7 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
   return router;
 }
 
-export function methodNotAllowed(allow: string) {
+function methodNotAllowed(allow: string) {
   return (req: Request): never => {
     throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow });
   };
