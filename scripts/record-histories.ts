@@ -191,6 +191,25 @@ function recordings(sims: Simulators): Recording[] {
           },
           ends: 'failed',
         },
+        {
+          // qtickets made the ticket but its answer was cut short: the ticket is removed by its external_id.
+          name: 'add-answer-unreadable-released',
+          request: () => {
+            sims.qtickets.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /api/partners/v1/tickets/add/' });
+            return { event_id: 12, show_id: 20, seats: ['2-2;49'] };
+          },
+          ends: 'failed',
+        },
+        {
+          // Last: the simulator stays seed-minimal for the rest of the run.
+          name: 'seed-minimal-paid',
+          request: () => {
+            sims.qtickets.setFaults({ seedMinimal: true });
+            return { event_id: 12, show_id: 20, seats: ['2-2;50', '2-2;51'] };
+          },
+          answers: [answer({ status: 'held', stage: 'reserved' }, confirmPayment.update)],
+          ends: 'completed',
+        },
       ],
     }),
 
@@ -212,6 +231,14 @@ function recordings(sims: Simulators): Recording[] {
         },
         { name: 'expired-at-confirmation', request: () => hotel({}), timing: { confirmationWaitMs: 1_500 }, ends: 'expired' },
         { name: 'failed', request: () => hotel({ tariff: '000000000000000000000000' }), ends: 'failed' },
+        {
+          name: 'seed-minimal-auto-confirmed',
+          request: () => {
+            sims.hotels24.setFaults({ seedMinimal: true });
+            return hotel({}, { autoConfirm: true });
+          },
+          ends: 'completed',
+        },
       ],
     }),
 
@@ -238,6 +265,25 @@ function recordings(sims: Simulators): Recording[] {
         },
         { name: 'expired', request: () => onNewChronoEvent({ places: 0, waiting: 2 }), timing: { approvalMs: 1_500 }, ends: 'expired' },
         { name: 'failed-sold-out', request: () => onNewChronoEvent({ places: 0, waiting: 0 }), ends: 'failed' },
+        {
+          // chrono booked the place but its answer was cut short: the booking is found by its tag and cancelled.
+          name: 'fillslot-answer-unreadable-released',
+          request: () => {
+            sims.chrono.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /api/agenda/.*/fillslot/' });
+            return onNewChronoEvent({ places: 2, waiting: 0 });
+          },
+          ends: 'failed',
+        },
+        {
+          // fillslot answers only err, booking_id and in_waiting_list: the event's times stay unknown.
+          name: 'seed-minimal-expired',
+          request: () => {
+            sims.chrono.setFaults({ seedMinimal: true });
+            return onNewChronoEvent({ places: 0, waiting: 2 });
+          },
+          timing: { approvalMs: 1_500 },
+          ends: 'expired',
+        },
       ],
     }),
 
@@ -260,6 +306,25 @@ function recordings(sims: Simulators): Recording[] {
           name: 'premise-failed',
           request: () => premise(3002, { agent_id: 503, client: { fullname: 'Белова Ольга Петровна', phone_number: '+79990000001' } }),
           ends: 'failed',
+        },
+        {
+          // The CRM booked the premise but its answer was cut short: the booking is found by client and premise and cancelled.
+          name: 'booking-answer-unreadable-released',
+          request: () => {
+            sims.brusnika.setFaults({ garbleNext: 1, garbleAs: 'truncated_json', faultsOn: '^POST /bookings$' });
+            return premise(1002);
+          },
+          ends: 'failed',
+        },
+        {
+          // Last: the simulator stays seed-minimal for the rest of the run.
+          name: 'seed-minimal-premise-handed-over',
+          request: () => {
+            sims.brusnika.setFaults({ seedMinimal: true });
+            return premise(1006);
+          },
+          timing: { bookedWatchMs: 1_500 },
+          ends: 'completed',
         },
       ],
     }),
