@@ -13,7 +13,7 @@ import { BookingIdParam, ListQuery } from './routes';
 extendZodWithOpenApi(z);
 
 const Waiting = z.object({
-  on: z.enum(['approver', 'client', 'provider']),
+  on: z.enum(['approver', 'client', 'provider', 'operator']),
   actions: z.array(z.string()),
   deadline: z.string().nullable(),
   atDeadline: z.string(),

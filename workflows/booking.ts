@@ -26,8 +26,8 @@ export const isTerminal = (status: BookingStatus): boolean => TERMINAL_STATUSES.
 
 /** What a booking waits for, and until when: every human wait has a deadline. */
 export interface Waiting {
-  /** Who must act: a person (`approver`, `client`) or the provider. */
-  on: 'approver' | 'client' | 'provider';
+  /** Who must act: a person (`approver`, `client`), an `operator` (a release that keeps failing), or the provider. */
+  on: 'approver' | 'client' | 'provider' | 'operator';
   /** The answers that move the booking on, by their signal/update names. */
   actions: string[];
   /** ISO time after which the booking moves on by itself. */
