@@ -21,6 +21,7 @@ import { createOksActivities } from '../activities/oks/activities';
 import { OksClient } from '../activities/oks/client';
 import { createQticketsActivities } from '../activities/qtickets/activities';
 import { QticketsClient } from '../activities/qtickets/client';
+import { withOperatorActions } from '../api/operator-actions';
 import type { ProviderBinding, ProviderBindings } from '../api/providers/binding';
 import { brusnikaBinding, brusnikaTimingFrom } from '../api/providers/brusnika';
 import { chronoBinding, chronoTimingFrom } from '../api/providers/chrono';
@@ -112,7 +113,7 @@ export function apiBindingsFrom(env: Env): ProviderBindings {
   for (const provider of PROVIDERS) {
     if (providerDefinitions[provider].apiReadsThrough && !(endpoints as ProviderEndpoints)[provider]) continue;
     const binding = read(() => providerDefinitions[provider].api(env, (endpoints as ProviderEndpoints)[provider]));
-    if (binding) bindings[provider] = binding;
+    if (binding) bindings[provider] = withOperatorActions(binding);
   }
   if (problems.length) throw new ConfigError(problems);
   return bindings;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { WorkflowFailedError } from '@temporalio/client';
+import { withOperatorActions } from '../api/operator-actions';
 import { oksBinding } from '../api/providers/oks';
 import { OKS_BOOKED_LAYOUTS, OKS_UNIT_BOOKED_ERROR, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
 import type { RunningSimulator } from '../simulators/harness';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   sim = await startOksSimulator({ token: OKS_TOKEN, pendingMs: 200, processingMs: 1_200 });
   stack = await startStack({
     providers: { oks: { provider: 'oks', baseUrl: sim.url, token: OKS_TOKEN, timeoutMs: 2_000 } },
-    bindings: { oks: oksBinding(timing) },
+    bindings: { oks: withOperatorActions(oksBinding(timing)) },
   });
 });
 
@@ -269,6 +270,64 @@ describe('releasing what is held', () => {
   });
 });
 
+describe('a release that keeps failing waits for an operator', () => {
+  /** A held booking whose unbook oks answers with 503 until told otherwise; long pauses between rounds leave time to act. */
+  async function heldWithFailingUnbook() {
+    const bookingId = randomUUID();
+    await stack.client.workflow.start('oksLayoutBooking', {
+      taskQueue: stack.taskQueue,
+      workflowId: workflowIdFor(bookingId),
+      args: [{ bookingId, client: 'test-app', request: layoutRequest(), timing: { ...timing, taskPollMaxMs: 8_000, releaseEscalationMs: 1_000 } }],
+    });
+    const held = await untilStatus(bookingId, 'held');
+    sim.setFaults({ failNext: 10_000, failStatus: 503, faultsOn: '^POST .*/layouts/unbook$' });
+    await stack.api(`/api/v1/bookings/${bookingId}/cancel`, { method: 'POST', json: { reason: 'client changed their mind' } });
+    const waiting = await eventually(async () => {
+      const v = await view(bookingId);
+      return v.waitingFor?.on === 'operator' ? v : undefined;
+    }, 'the booking to wait for an operator');
+    return { bookingId, held, waiting };
+  }
+  const flaggedIds = async (): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const w of stack.client.workflow.list({ query: 'BookingAttention = "release_failing"' })) ids.push(w.workflowId);
+    return ids;
+  };
+
+  afterEach(() => sim.setFaults({ failNext: 0, faultsOn: undefined }));
+
+  test('an operator marks the release done by hand, with the reason recorded; the booking is no longer searchable as failing', async () => {
+    const { bookingId, waiting } = await heldWithFailingUnbook();
+    expect(waiting).toMatchObject({ status: 'held', stage: 'releasing', waitingFor: { actions: ['retryRelease', 'markReleased'] } });
+    expect(waiting.attention).toMatch(/keeps failing/);
+    await eventually(async () => ((await flaggedIds()).includes(workflowIdFor(bookingId)) ? true : undefined), 'BookingAttention to find it');
+
+    const asApp = await stack.api(`/api/v1/bookings/${bookingId}/markReleased`, { method: 'POST', json: { reason: 'x' } });
+    expect(asApp.status).toBe(403);
+    const noReason = await stack.api(`/api/v1/bookings/${bookingId}/markReleased`, { method: 'POST', json: {}, token: APPROVER_TOKEN });
+    expect(noReason.status).toBe(400);
+    const marked = await stack.api(`/api/v1/bookings/${bookingId}/markReleased`, { method: 'POST', json: { reason: 'unbooked by phone with oks' }, token: APPROVER_TOKEN });
+    expect(marked.status).toBe(200);
+
+    const cancelled = await untilStatus(bookingId, 'cancelled');
+    expect(cancelled.attention).toBeNull();
+    expect(cancelled.timeline.map((e) => e.note)).toContainEqual(expect.stringMatching(/^marked released by hand: .*\(unbooked by phone with oks\)$/));
+    await eventually(async () => (!(await flaggedIds()).includes(workflowIdFor(bookingId)) ? true : undefined), 'BookingAttention to let it go');
+  });
+
+  test('an operator retries the release now, once oks answers again: the unit is released without waiting out the pause', async () => {
+    const { bookingId, held } = await heldWithFailingUnbook();
+    sim.setFaults({ failNext: 0 });
+    const early = await stack.api(`/api/v1/bookings/${bookingId}/retryRelease`, { method: 'POST', token: APPROVER_TOKEN });
+    expect(early.status).toBe(200);
+    const cancelled = await untilStatus(bookingId, 'cancelled', 5_000);
+    expect(cancelled.attention).toBeNull();
+    expect(unitOf(readOksState(sim).deals.find((d) => d.shows_id === held.references.shows_id)!.layoutUuid)?.status).toBe('free');
+    const again = await stack.api(`/api/v1/bookings/${bookingId}/retryRelease`, { method: 'POST', token: APPROVER_TOKEN });
+    expect(again.status).toBe(409);
+  });
+});
+
 describe('answers from people', () => {
   test('signals from the Temporal UI or CLI move the booking on; at the wrong time they are recorded and ignored', async () => {
     const started = await book();
@@ -296,7 +355,7 @@ describe('answers from people', () => {
     expect(late.body.error.message).toBe('the booking is completed: cancel is no longer possible');
     const unknown = await stack.api(`/api/v1/bookings/${started.bookingId}/accept`, { method: 'POST' });
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error.message).toBe('a oks booking has no "accept" action; it has: cancel, complete');
+    expect(unknown.body.error.message).toBe('a oks booking has no "accept" action; it has: cancel, complete, retryRelease, markReleased');
   });
 });
 

@@ -3,7 +3,7 @@
  * change of status is mirrored to the search attributes and the memo summary,
  * and written to the timeline. One mechanism for every provider's workflow.
  */
-import { log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   type BookingError,
   type BookingStatus,
@@ -12,13 +12,20 @@ import {
   type Waiting,
   isTerminal,
 } from './booking';
-import { BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
+import { BookingAttention, BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
+
+/** Why an operator must look: a release that keeps failing, an outcome no one can find out, or something else to check. */
+export type AttentionKind = 'release_failing' | 'outcome_unknown' | 'check';
+
+/** Bookings started since their attention is a search attribute operators filter on. */
+const SEARCHABLE_ATTENTION = 'searchable-attention';
 
 /** Timelines stay short: a booking's history lives in Temporal, the view is for reading. */
 const TIMELINE_LIMIT = 50;
 
 export class BookingRecord {
   private readonly data: BookingView;
+  private attentionKind: AttentionKind | undefined;
 
   constructor(bookingId: string, provider: Provider, client: string) {
     const now = new Date().toISOString();
@@ -101,9 +108,12 @@ export class BookingRecord {
     else this.touch();
   }
 
-  /** Something an operator must look at; shown in the view and the memo. */
-  flag(attention: string | null): void {
+  /** Something an operator must look at; shown in the view and the memo, and searchable by its kind. */
+  flag(attention: string | null, kind: AttentionKind = 'check'): void {
+    const changed = (attention === null) !== (this.data.attention === null) || (attention !== null && kind !== this.attentionKind);
     this.data.attention = attention;
+    this.attentionKind = attention === null ? undefined : kind;
+    if (changed && patched(SEARCHABLE_ATTENTION)) upsertSearchAttributes([{ key: BookingAttention, value: attention === null ? null : kind }]);
     if (attention) {
       this.record(`attention: ${attention}`);
       log.warn('booking needs attention', { bookingId: this.data.bookingId, attention });

@@ -59,6 +59,22 @@ export function defineAnswer<A extends unknown[] = []>(signalName: string, updat
 /** Cancel: the answer every booking takes while it may still be undone. */
 export const cancel = defineAnswer<[CancelRequest?]>('cancel', 'cancelBooking');
 
+/** What an operator did by hand, recorded on the booking. */
+export interface MarkReleasedRequest {
+  reason: string;
+}
+
+/** An operator's answers to a release that keeps failing: try it again now, or count it done by hand. */
+export const retryRelease = defineAnswer('retryRelease', 'retryBookingRelease');
+export const markReleased = defineAnswer<[MarkReleasedRequest]>('markReleased', 'markBookingReleased');
+
+/** Bookings started since wait for an operator between the rounds of a failing release. */
+const OPERATOR_RELEASE_ANSWERS = 'operator-release-answers';
+
+const throwIf = (refusal: string | undefined): void => {
+  if (refusal) throw new Error(refusal);
+};
+
 /** An answer given and taken, as the workflow carries it out. */
 export interface Given<A extends unknown[] = unknown[]> {
   answer: Answer<A>;
@@ -157,6 +173,8 @@ export class Booking<R> {
   private readonly releases: Release<R>[] = [];
   /** Given, not yet handed to the workflow. */
   private queued: Taken | undefined;
+  /** An operator's answer to a release that keeps failing. */
+  private operatorAnswer: 'retry' | MarkReleasedRequest | undefined;
   /** Handed to the workflow, carried out by its next wait or its end. */
   private carrying: Taken | undefined;
 
@@ -173,6 +191,7 @@ export class Booking<R> {
       }),
     );
     for (const taken of options.answers ?? []) this.register(taken);
+    this.registerOperatorAnswers();
   }
 
   get status(): BookingStatus {
@@ -447,13 +466,17 @@ export class Booking<R> {
     });
   }
 
-  /** A release is never given up on: it retries until done, flagging the booking while it keeps failing. */
+  /**
+   * A release is never given up on: it retries until done. While it keeps
+   * failing the booking is flagged, searchable, and waits between rounds for
+   * an operator, who may retry it at once or mark it released by hand.
+   */
   private async releaseUntilDone(release: Release<R>): Promise<void> {
     for (let round = 1; ; round++) {
       try {
         const outcome = await release.run(this.options.releases);
         if (needsOperator(outcome)) {
-          this.record.flag(`${outcome.unknown} (${release.what})`);
+          this.record.flag(`${outcome.unknown} (${release.what})`, 'outcome_unknown');
           return;
         }
         if (round > 1) this.record.flag(null);
@@ -462,10 +485,59 @@ export class Booking<R> {
         return;
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
-        this.record.flag(`release "${release.what}" keeps failing (round ${round}): ${describeFailure(err).message}; retrying until it succeeds`);
-        await sleep(this.options.releasePauseMs);
+        const failing = `release "${release.what}" keeps failing (round ${round}): ${describeFailure(err).message}; retrying until it succeeds`;
+        this.record.flag(failing, 'release_failing');
+        if (!patched(OPERATOR_RELEASE_ANSWERS)) {
+          await sleep(this.options.releasePauseMs);
+          continue;
+        }
+        const marked = await this.operatorBetweenRounds(release);
+        if (marked) {
+          this.record.flag(null);
+          this.record.note(`marked released by hand: ${release.what} (${marked.reason})`);
+          return;
+        }
       }
     }
+  }
+
+  /** Waits out the pause between release rounds, unless an operator retries now or marks the release done. */
+  private async operatorBetweenRounds(release: Release<R>): Promise<MarkReleasedRequest | undefined> {
+    const until = Date.now() + this.options.releasePauseMs;
+    const { status, stage } = this.record;
+    this.record.moveTo(status, 'releasing', `waiting to release ${release.what} again`, {
+      on: 'operator',
+      actions: [retryRelease.name, markReleased.name],
+      deadline: new Date(until).toISOString(),
+      atDeadline: 'the release is tried again',
+      what: `the release of ${release.what} keeps failing: retry it now, or mark it released by hand with a reason once you have released it yourself`,
+    });
+    this.operatorAnswer = undefined;
+    await condition(() => this.operatorAnswer !== undefined, Math.max(1, until - Date.now()));
+    const answer = this.operatorAnswer;
+    this.operatorAnswer = undefined;
+    this.record.moveTo(status, stage, `releasing ${release.what}`, { on: 'provider', actions: [], deadline: null, atDeadline: '' });
+    return answer === 'retry' ? undefined : answer;
+  }
+
+  /** An operator's answers while a release keeps failing: they bypass the booking's own answers, which may be waiting on that very release. */
+  private registerOperatorAnswers(): void {
+    const refusal = (): string | undefined =>
+      this.record.view.waitingFor?.on === 'operator' && this.operatorAnswer === undefined ? undefined : `the booking is ${this.record.status} (${this.record.stage}): no release is waiting for an operator`;
+    const take = (answer: 'retry' | MarkReleasedRequest): void => {
+      this.operatorAnswer = answer;
+      this.record.note(answer === 'retry' ? 'an operator asked to retry the release now' : `an operator marked the release done by hand: ${answer.reason}`);
+    };
+    const markReleasedRefusal = (request?: MarkReleasedRequest): string | undefined =>
+      refusal() ?? (typeof request?.reason === 'string' && request.reason.trim() ? undefined : 'markReleased needs {"reason": "..."}: what was done by hand, recorded on the booking');
+    setHandler(retryRelease.update, () => (take('retry'), this.record.view), { validator: () => throwIf(refusal()) });
+    setHandler(retryRelease.signal, () => (refusal() ? this.record.note(`retryRelease signal ignored: ${refusal()}`) : take('retry')));
+    setHandler(markReleased.update, (request) => (take(request), this.record.view), { validator: (request) => throwIf(markReleasedRefusal(request)) });
+    setHandler(markReleased.signal, (request) => {
+      const refused = markReleasedRefusal(request);
+      if (refused) this.record.note(`markReleased signal ignored: ${refused}`);
+      else take(request);
+    });
   }
 }
 

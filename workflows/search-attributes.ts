@@ -11,8 +11,10 @@ export const BookingStatus = defineSearchAttributeKey('BookingStatus', SearchAtt
 export const BookingClient = defineSearchAttributeKey('BookingClient', SearchAttributeType.KEYWORD);
 /** Provider-side references (`oks:shows_id:836603`), so a provider's id finds its booking. */
 export const BookingReference = defineSearchAttributeKey('BookingReference', SearchAttributeType.KEYWORD_LIST);
+/** Why an operator must look (`release_failing`, `outcome_unknown`, `check`); unset when nothing needs them. */
+export const BookingAttention = defineSearchAttributeKey('BookingAttention', SearchAttributeType.KEYWORD);
 
-export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference] as const;
+export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention] as const;
 
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
 export const bookingSearchAttributeCliArgs: string[] = bookingSearchAttributeKeys.map(
