@@ -22,11 +22,14 @@ import { ApiError } from './errors';
 import type { ActionBinding, ProviderBinding } from './providers/binding';
 
 /** gRPC status codes, as the Temporal client reports them. */
+const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_NOT_FOUND = 5;
+const GRPC_RESOURCE_EXHAUSTED = 8;
 /** `no poller seen for task queue recently`: no worker has polled for minutes. */
 const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
+const WORKERLESS_QUERY_CODES = new Set([GRPC_CANCELLED, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED, GRPC_FAILED_PRECONDITION, GRPC_UNAVAILABLE]);
 
 /** Namespace of the UUIDv5 that turns a client's Idempotency-Key into its bookingId. */
 const IDEMPOTENCY_NAMESPACE = '6f1c1e52-3f0b-4f5e-9a55-0b7c2f4d9e11';
@@ -190,8 +193,12 @@ export class BookingService {
       return await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
-      const code = grpcCodeOf(err);
-      if (code !== GRPC_DEADLINE_EXCEEDED && code !== GRPC_UNAVAILABLE && code !== GRPC_FAILED_PRECONDITION) throw err;
+      // No worker took the query in time: none polls (FAILED_PRECONDITION), the sticky one is gone or busy (the
+      // deadline, UNAVAILABLE), or the server gave up waiting for one (CANCELLED, RESOURCE_EXHAUSTED).
+      if (!WORKERLESS_QUERY_CODES.has(grpcCodeOf(err) ?? -1)) {
+        this.options.logger.error({ bookingId, err }, 'status query failed');
+        throw err;
+      }
       const described = await handle.describe();
       if (described.status.name === 'COMPLETED') return (await handle.result()) as BookingView;
       // No worker answered (none running, or too busy): the booking itself is safe in Temporal.
