@@ -16,23 +16,17 @@
  * Environment given to the children: every value already set is kept; the defaults are
  * in devEnv() below; the providers and their simulators' ports come from config/providers.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import readline from 'node:readline';
-import type { Readable } from 'node:stream';
-import { Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { providerDefinitions } from '../config/providers';
 import { PROVIDERS } from '../workflows/booking';
 import { bookingSearchAttributeCliArgs, bookingSearchAttributeKeys } from '../workflows/search-attributes';
+import { LOOPBACK as HOST, Supervisor, createOutput, delay, httpOk, portAnswers, taskQueuePollers, temporalAnswers, waitForAll } from './processes';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
 /** Where the servers listen: loopback unless HOST says otherwise (HOST=0.0.0.0 to reach them from elsewhere). */
 const BIND_HOST = process.env.HOST || '127.0.0.1';
-/** Where this runner and the children reach them. */
-const HOST = '127.0.0.1';
 const TEMPORAL_PORT = 7233;
 const TEMPORAL_UI_PORT = 8233;
 const TEMPORAL_ADDRESS = `${HOST}:${TEMPORAL_PORT}`;
@@ -77,154 +71,8 @@ const childSpecs: ChildSpec[] = [
   { name: 'api', entry: 'api/main.ts' },
 ];
 
-// ---------------------------------------------------------------------------------------
-// Output
-
-const useColor = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-const palette = ['\x1b[35m', '\x1b[36m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
-const nameWidth = Math.max('temporal'.length, ...childSpecs.map((c) => c.name.length));
-
-function label(name: string, index: number): string {
-  const text = `[${name}]`.padEnd(nameWidth + 2);
-  return useColor ? `${palette[index % palette.length]}${text}\x1b[0m` : text;
-}
-
-const devLabel = label('dev', 4);
-
-function say(message: string): void {
-  process.stdout.write(`${devLabel} ${message}\n`);
-}
-
-function complain(message: string): void {
-  process.stderr.write(`${devLabel} ${message}\n`);
-}
-
-function pipeLines(stream: Readable | null, prefix: string, out: NodeJS.WriteStream): void {
-  if (!stream) return;
-  readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`${prefix} ${line}\n`));
-}
-
-// ---------------------------------------------------------------------------------------
-// Processes
-
-const detached = process.platform !== 'win32';
-
-interface Running {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-function startProcess(name: string, index: number, command: string, args: string[], env: NodeJS.ProcessEnv, onExit: (code: number | null, signal: NodeJS.Signals | null) => void): Running {
-  // Own process group: the terminal's Ctrl-C reaches only this runner, which stops the
-  // children in order; and a signal to the group also reaches tsx's and npx's children.
-  const child = spawn(command, args, { cwd: projectRoot, env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = label(name, index);
-  pipeLines(child.stdout, prefix, process.stdout);
-  pipeLines(child.stderr, prefix, process.stderr);
-  const exited = new Promise<void>((resolve) => {
-    child.on('exit', (code, signal) => {
-      onExit(code, signal);
-      resolve();
-    });
-    child.on('error', (err) => {
-      complain(`${name}: ${err.message}`);
-      if (child.pid === undefined) {
-        onExit(null, null);
-        resolve();
-      }
-    });
-  });
-  return { name, child, exited };
-}
-
-function isRunning(child: ChildProcess): boolean {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
-}
-
-function signalProcess(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (!isRunning(child) || child.pid === undefined) return;
-  try {
-    if (detached) process.kill(-child.pid, signal);
-    else child.kill(signal);
-  } catch {
-    child.kill(signal);
-  }
-}
-
-async function stopProcess(running: Running, graceMs: number): Promise<void> {
-  if (!isRunning(running.child)) return;
-  signalProcess(running.child, 'SIGTERM');
-  const timer = setTimeout(() => {
-    complain(`${running.name} did not stop within ${graceMs / 1000} s: killing it`);
-    signalProcess(running.child, 'SIGKILL');
-  }, graceMs);
-  await running.exited;
-  clearTimeout(timer);
-}
-
-// ---------------------------------------------------------------------------------------
-// Probes
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** True when something accepts TCP connections on host:port. */
-function portAnswers(port: number, host = HOST, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    const done = (answer: boolean): void => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/** True when a Temporal frontend answers at `address` and knows `namespace`. */
-async function temporalAnswers(address: string, namespace: string): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: 2000 });
-    await connection.workflowService.describeNamespace({ namespace });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
-  }
-}
-
-/** True when some worker polls the task queue for workflow tasks. */
-async function workerPolls(address: string, namespace: string, taskQueue: string): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: 2000 });
-    const res = await connection.workflowService.describeTaskQueue({
-      namespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
-    });
-    return (res.pollers?.length ?? 0) > 0;
-  } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
-  }
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await res.body?.cancel();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-}
+const output = createOutput('dev', ['temporal', ...childSpecs.map((c) => c.name)], 4);
+const { say, complain } = output;
 
 /** Fails with a clear message when a port this runner needs is taken. */
 async function checkPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
@@ -255,41 +103,23 @@ async function checkPortsFree(env: NodeJS.ProcessEnv): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // The run
 
-interface TemporalServer {
-  /** Stops the server (after the children). */
-  stop(): Promise<void>;
-}
-
 class DevRunner {
-  private readonly children: Running[] = [];
-  private server: TemporalServer | undefined;
-  private serverProcess: Running | undefined;
-  private stopping = false;
-  private signalCount = 0;
-  private firstSignalAt: number | undefined;
+  private readonly supervisor = new Supervisor(output);
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   async run(): Promise<void> {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(signal, () => this.onSignal(signal));
-    }
+    this.supervisor.handleSignals();
     const missing = childSpecs.filter((c) => !fs.existsSync(path.join(projectRoot, c.entry))).map((c) => c.entry);
     if (missing.length > 0) throw new Error(`missing entry point${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
 
     await checkPortsFree(this.env);
     await this.startTemporal();
-    if (this.stopping) return;
+    if (this.supervisor.stopping) return;
     say(`Temporal is up at ${TEMPORAL_ADDRESS}`);
 
     childSpecs.forEach((spec, i) => {
-      const running = startProcess(spec.name, i, process.execPath, ['--import', 'tsx', spec.entry], this.env, (code, signal) => {
-        if (!this.stopping) {
-          complain(`${spec.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}): stopping everything`);
-          void this.shutdown(1);
-        }
-      });
-      this.children.push(running);
+      this.supervisor.spawn({ name: spec.name, index: i, command: process.execPath, args: ['--import', 'tsx', spec.entry], env: this.env, graceMs: 15_000 });
     });
     await this.waitUntilReady();
   }
@@ -310,7 +140,7 @@ class DevRunner {
           searchAttributes: [...bookingSearchAttributeKeys],
         },
       });
-      this.server = { stop: () => testEnv.teardown() };
+      this.supervisor.track({ stop: () => testEnv.teardown() });
       return;
     }
 
@@ -318,18 +148,21 @@ class DevRunner {
     for (const attribute of bookingSearchAttributeCliArgs) args.push('--search-attribute', attribute);
     say(`starting the Temporal dev server (state in ${path.relative(projectRoot, dbFilename)})`);
     let exited: string | undefined;
-    const serverProcess = startProcess('temporal', 3, cli.path, args, process.env, (code, signal) => {
-      exited = signal ? `signal ${signal}` : `code ${code}`;
-      if (!this.stopping) {
-        complain(`the Temporal dev server exited unexpectedly (${exited}): stopping everything`);
-        void this.shutdown(1);
-      }
+    this.supervisor.spawn({
+      name: 'temporal',
+      index: 3,
+      command: cli.path,
+      args,
+      env: process.env,
+      graceMs: 15_000,
+      what: 'the Temporal dev server',
+      onExit: (how) => {
+        exited = how;
+      },
     });
-    this.serverProcess = serverProcess;
-    this.server = { stop: () => stopProcess(serverProcess, 15_000) };
 
     const deadline = Date.now() + 60_000;
-    while (!this.stopping) {
+    while (!this.supervisor.stopping) {
       if (exited) throw new Error(`the Temporal dev server exited (${exited}) before it answered`);
       if (await temporalAnswers(TEMPORAL_ADDRESS, 'default')) return;
       if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer on ${TEMPORAL_ADDRESS} within 60 s`);
@@ -341,30 +174,23 @@ class DevRunner {
     const apiPort = this.env.PORT ?? '3000';
     const health = `http://${HOST}:${apiPort}/health`;
     const simulatorPorts = PROVIDERS.map((p) => Number(this.env[`${p.toUpperCase()}_SIMULATOR_PORT`]));
-    const started = Date.now();
-    let hinted = false;
     const env = this.env;
-    const checks: [string, () => Promise<boolean>][] = [
-      ['the simulators to listen', async () => (await Promise.all(simulatorPorts.map((port) => portAnswers(port)))).every(Boolean)],
-      [`${health} to answer 200`, () => httpOk(health)],
+    const ready = await waitForAll(
       [
-        `a worker to poll task queue ${env.TEMPORAL_TASK_QUEUE}`,
-        () => workerPolls(env.TEMPORAL_ADDRESS ?? TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'bookings'),
+        ['the simulators to listen', async () => (await Promise.all(simulatorPorts.map((port) => portAnswers(port)))).every(Boolean)],
+        [`${health} to answer 200`, () => httpOk(health)],
+        [
+          `a worker to poll task queue ${env.TEMPORAL_TASK_QUEUE}`,
+          async () => (await taskQueuePollers(env.TEMPORAL_ADDRESS ?? TEMPORAL_ADDRESS, env.TEMPORAL_NAMESPACE ?? 'default', env.TEMPORAL_TASK_QUEUE ?? 'bookings')).length > 0,
+        ],
       ],
-    ];
-    while (!this.stopping) {
-      const pending: string[] = [];
-      for (const [what, check] of checks) if (!(await check())) pending.push(what);
-      if (pending.length === 0) {
-        this.printBanner(apiPort);
-        return;
-      }
-      if (!hinted && Date.now() - started > 60_000) {
-        hinted = true;
-        complain(`still waiting for ${pending.join(', ')}...`);
-      }
-      await delay(500);
-    }
+      { stopping: () => this.supervisor.stopping, complain },
+    );
+    if (ready) this.printBanner(apiPort);
+  }
+
+  shutdown(code: number): Promise<never> {
+    return this.supervisor.shutdown(code);
   }
 
   private printBanner(apiPort: string): void {
@@ -397,39 +223,6 @@ class DevRunner {
       '',
     ];
     for (const line of lines) say(line);
-  }
-
-  private onSignal(signal: NodeJS.Signals): void {
-    // `tsx scripts/dev.ts` relays the terminal's Ctrl-C that reached us already: one
-    // press can arrive twice within a few milliseconds.
-    const now = Date.now();
-    if (this.firstSignalAt !== undefined && now - this.firstSignalAt < 1000) return;
-    this.firstSignalAt ??= now;
-    this.signalCount += 1;
-    if (this.signalCount > 1) {
-      complain(`${signal} again: killing everything now`);
-      for (const running of [...this.children, ...(this.serverProcess ? [this.serverProcess] : [])]) signalProcess(running.child, 'SIGKILL');
-      process.exit(130);
-    }
-    say(`${signal}: stopping (again to kill at once)`);
-    void this.shutdown(0);
-  }
-
-  async shutdown(code: number): Promise<never> {
-    if (this.stopping) return new Promise<never>(() => undefined);
-    this.stopping = true;
-    for (const running of [...this.children].reverse()) {
-      await stopProcess(running, 15_000);
-    }
-    if (this.server) {
-      try {
-        await this.server.stop();
-      } catch (err) {
-        complain(`stopping the Temporal dev server: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    if (this.server) say(code === 0 ? 'stopped' : `stopped (exit code ${code})`);
-    process.exit(code);
   }
 }
 

@@ -1,0 +1,199 @@
+/**
+ * Provisions what `npm run stack` runs besides our own processes, at pinned versions:
+ *   - the Temporal server and its SQL tool (go.temporal.io/server v1.31.2), built from the
+ *     Go module proxy into .tools/temporal-server-1.31.2 (the same versions as the
+ *     temporalio/server and temporalio/admin-tools images in docker-compose.yml);
+ *   - the Temporal UI server (github.com/temporalio/ui-server/v2 v2.49.1, as the
+ *     temporalio/ui image), built into .tools/temporal-ui-2.49.1 with the image's config
+ *     (config/docker.yaml: the same TEMPORAL_* variables);
+ *   - PostgreSQL's binaries (initdb, pg_ctl, postgres): POSTGRES_BIN, else the newest
+ *     /usr/lib/postgresql/<v>/bin, else `apt-get install postgresql`.
+ *
+ * Builds go into a scratch folder renamed at the end, so a killed build never looks
+ * finished. Go's own module and build caches stay where Go keeps them (outside the
+ * clone), so a rebuild in a fresh clone takes seconds once they are warm.
+ *
+ * Run directly (`npx tsx scripts/temporal-server.ts`) it provisions everything and
+ * prints the paths.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from './temporal-cli';
+
+export const TEMPORAL_SERVER_VERSION = '1.31.2';
+export const TEMPORAL_UI_VERSION = '2.49.1';
+const SERVER_MODULE = 'go.temporal.io/server';
+const UI_MODULE = 'github.com/temporalio/ui-server/v2';
+
+const toolsDir = path.join(projectRoot, '.tools');
+const serverDir = path.join(toolsDir, `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+const uiDir = path.join(toolsDir, `temporal-ui-${TEMPORAL_UI_VERSION}`);
+
+export interface StackTools {
+  /** `temporal-server start` with its embedded config template (read from the environment). */
+  server: string;
+  sqlTool: string;
+  /** The UI server: run it with `--root <uiRoot> --env docker start`. */
+  uiServer: string;
+  uiRoot: string;
+  /** Folder of initdb, pg_ctl, postgres. */
+  postgresBin: string;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[temporal-server] ${message}\n`);
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lastLines(text: string, n = 15): string {
+  return text.trim().split('\n').slice(-n).map((line) => `    ${line}`).join('\n');
+}
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; inherit?: boolean }): { ok: boolean; output: string } {
+  const result = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? os.tmpdir(),
+    env: opts.env ?? process.env,
+    encoding: 'utf8',
+    stdio: opts.inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    timeout: opts.timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) return { ok: false, output: result.error.message };
+  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
+function findGo(): string {
+  const candidates = [process.env.GO, ...(process.env.PATH ?? '').split(path.delimiter).map((d) => d && path.join(d, 'go')), '/usr/local/go/bin/go'];
+  const go = candidates.find((c): c is string => Boolean(c) && isExecutableFile(c as string));
+  if (!go) throw new Error('the Go toolchain is needed to build the Temporal server (put `go` on PATH, or set GO; https://go.dev/dl)');
+  return go;
+}
+
+/** From a temp folder with GOWORK off, so go never picks up a go.mod or go.work around the clone. */
+function goEnv(gobin: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GOBIN: gobin,
+    CGO_ENABLED: '0',
+    GO111MODULE: 'on',
+    GOWORK: 'off',
+    GOFLAGS: [process.env.GOFLAGS, '-buildvcs=false'].filter(Boolean).join(' '),
+  };
+}
+
+/**
+ * `go install` of `packages` into `dir`, each binary renamed as `names` says; nothing is
+ * done when they are all there.
+ */
+function goInstall(dir: string, packages: string[], names: Record<string, string>, extraArgs: string[], what: string): void {
+  if (Object.values(names).every((name) => isExecutableFile(path.join(dir, name)))) return;
+  const go = findGo();
+  const scratch = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(scratch, { recursive: true });
+  log(`building ${what} with ${go} into ${path.relative(projectRoot, dir)} (minutes the first time, seconds with a warm Go cache)`);
+  const started = Date.now();
+  const built = run(go, ['install', ...extraArgs, ...packages], { env: goEnv(scratch), timeoutMs: 60 * 60_000 });
+  if (!built.ok) {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    throw new Error(`building ${what} failed:\n${lastLines(built.output)}`);
+  }
+  for (const [built, name] of Object.entries(names)) fs.renameSync(path.join(scratch, built), path.join(scratch, name));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(scratch, dir);
+  log(`built ${what} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+function goModCache(): string {
+  const out = run(findGo(), ['env', 'GOMODCACHE'], { env: goEnv(os.tmpdir()), timeoutMs: 60_000 });
+  if (!out.ok) throw new Error(`go env GOMODCACHE failed:\n${lastLines(out.output)}`);
+  return out.output.trim();
+}
+
+function ensureServer(): { server: string; sqlTool: string } {
+  goInstall(
+    serverDir,
+    [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`],
+    { server: 'temporal-server', sql: 'temporal-sql-tool' },
+    // The server's own release build flags: no cgo, optional gRPC modules left out, stripped.
+    ['-tags', 'disable_grpc_modules', '-ldflags=-s -w'],
+    `the Temporal server and SQL tool v${TEMPORAL_SERVER_VERSION}`,
+  );
+  return { server: path.join(serverDir, 'temporal-server'), sqlTool: path.join(serverDir, 'temporal-sql-tool') };
+}
+
+function ensureUi(): { uiServer: string; uiRoot: string } {
+  goInstall(uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], { server: 'temporal-ui-server' }, ['-ldflags=-s -w'], `the Temporal UI server v${TEMPORAL_UI_VERSION}`);
+  // The temporalio/ui image's config: base.yaml, then docker.yaml, a template of the
+  // TEMPORAL_* variables. Our base.yaml only binds it to loopback, as the rest of the stack.
+  const configDir = path.join(uiDir, 'config');
+  if (!fs.existsSync(path.join(configDir, 'docker.yaml'))) {
+    fs.mkdirSync(configDir, { recursive: true });
+    fs.copyFileSync(path.join(goModCache(), `${UI_MODULE}@v${TEMPORAL_UI_VERSION}`, 'config', 'docker.yaml'), path.join(configDir, 'docker.yaml'));
+  }
+  fs.writeFileSync(path.join(configDir, 'base.yaml'), 'host: 127.0.0.1\n');
+  return { uiServer: path.join(uiDir, 'temporal-ui-server'), uiRoot: uiDir };
+}
+
+function findPostgresBin(): string | undefined {
+  const fromEnv = process.env.POSTGRES_BIN;
+  if (fromEnv) {
+    if (!isExecutableFile(path.join(fromEnv, 'pg_ctl'))) throw new Error(`POSTGRES_BIN is set to ${fromEnv}, but there is no pg_ctl there`);
+    return fromEnv;
+  }
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  for (const version of versions) {
+    const bin = path.join(root, version, 'bin');
+    if (['initdb', 'pg_ctl', 'postgres'].every((b) => isExecutableFile(path.join(bin, b)))) return bin;
+  }
+  return undefined;
+}
+
+function ensurePostgres(): string {
+  const found = findPostgresBin();
+  if (found) return found;
+  if (process.platform !== 'linux' || !isExecutableFile('/usr/bin/apt-get')) {
+    throw new Error('PostgreSQL is not installed: install it (initdb, pg_ctl, postgres) and set POSTGRES_BIN to its bin folder');
+  }
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const [cmd, ...pre] = sudo.length ? sudo : ['apt-get'];
+  const args = sudo.length ? [...pre, 'apt-get'] : [];
+  log('PostgreSQL is not installed: apt-get install postgresql');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = run(cmd!, [...args, 'update'], { env, timeoutMs: 10 * 60_000, inherit: true });
+  const install = update.ok ? run(cmd!, [...args, 'install', '-y', '--no-install-recommends', 'postgresql'], { env, timeoutMs: 20 * 60_000, inherit: true }) : update;
+  const bin = install.ok ? findPostgresBin() : undefined;
+  if (!bin) throw new Error(`could not install PostgreSQL with apt-get${install.output ? `:\n${lastLines(install.output)}` : ''}`);
+  return bin;
+}
+
+export function ensureStackTools(): StackTools {
+  const postgresBin = ensurePostgres();
+  return { ...ensureServer(), ...ensureUi(), postgresBin };
+}
+
+if (require.main === module) {
+  try {
+    process.stdout.write(`${JSON.stringify(ensureStackTools(), null, 2)}\n`);
+  } catch (err) {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+}
