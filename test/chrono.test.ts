@@ -1004,6 +1004,23 @@ describe('the API refuses what it cannot take', () => {
     ]);
   });
 
+  test('a user_external_id over 250 characters is said to be too long, not missing', async () => {
+    const res = await stack.api('/api/v1/bookings', {
+      method: 'POST',
+      json: { provider: 'chrono', request: { agenda: 'gymnase-jean-moulin', slot: 'seance-1', user_external_id: 'u'.repeat(251) } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.fields).toEqual([{ field: 'request.user_external_id', message: 'user_external_id is at most 250 characters' }]);
+  });
+
+  test('a date that is not in the calendar is a 400 naming the filter, never asked of chrono', async () => {
+    const res = await stack.api('/api/v1/providers/chrono/bookings?user_external_id=someone&date_start=2021-02-30&date_end=2024-02-29');
+    expect(res.status).toBe(400);
+    expect(res.body.error.fields).toEqual([{ field: 'date_start', message: 'date_start is a date that exists, YYYY-MM-DD' }]);
+    const leapDay = await stack.api('/api/v1/providers/chrono/bookings?user_external_id=someone&date_start=2024-02-29');
+    expect(leapDay.status).toBe(200);
+  });
+
   test("another app's booking is not found, and its answers are not given", async () => {
     const bookingId = await book(requestFor(newEvent({ places: 2 })));
     await untilStage(bookingId, 'main_list');

@@ -32,21 +32,15 @@
 import { z } from 'zod';
 import { ORCHESTRATOR_KEY } from './tag';
 
-const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** The IANA time zones this runtime knows by their canonical names, and UTC: a list, so the OpenAPI document can name them. */
+const TIME_ZONES = [...new Set([...Intl.supportedValuesOf('timeZone'), 'UTC'])] as [string, ...string[]];
 
 /** A booking on a chrono agenda, as the API takes it (`POST /api/v1/bookings`, `"provider": "chrono"`). */
 export const ChronoBookingRequest = z.object({
   agenda: z.string().regex(/^[\w-]+$/, 'agenda is the slug of a chrono agenda'),
   /** The event's id or slug, as in fillslot's path. */
   slot: z.union([z.string().regex(/^[\w-]+$/, 'slot is the id or slug of an event of the agenda'), z.int().min(1)]),
-  user_external_id: z.string({ error: 'user_external_id is required' }).min(1, 'user_external_id is required').max(250),
+  user_external_id: z.string({ error: 'user_external_id is required' }).min(1, 'user_external_id is required').max(250, 'user_external_id is at most 250 characters'),
   user_first_name: z.string().max(250).optional(),
   user_last_name: z.string().max(250).optional(),
   user_email: z.email({ error: 'user_email must be an email address' }).optional(),
@@ -56,7 +50,7 @@ export const ChronoBookingRequest = z.object({
   /** chrono's own rule: refuse a second booking of the same user on the event. */
   exclude_user: z.boolean().optional(),
   /** The zone of the agenda's local times in chrono's answers. */
-  timezone: z.string().refine(isTimeZone, 'timezone must be an IANA time zone such as Europe/Paris').default('Europe/Paris'),
+  timezone: z.enum(TIME_ZONES, { error: 'timezone must be an IANA time zone such as Europe/Paris' }).default('Europe/Paris'),
 });
 export type ChronoBookingRequest = z.infer<typeof ChronoBookingRequest>;
 
@@ -133,18 +127,16 @@ export const isTaggedWith = (booking: UserBooking, bookingId: string): boolean =
   return typeof extra === 'object' && extra !== null && (extra as Record<string, unknown>)[ORCHESTRATOR_KEY] === bookingId;
 };
 
-const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+/** A day of the calendar, YYYY-MM-DD: 2021-02-30 is refused, 2024-02-29 is not. */
+const IsoDate = (field: string) => z.iso.date({ error: `${field} is a date that exists, YYYY-MM-DD` });
 
 /** The seed's filters of a user's bookings, passed through as they are. */
 export const UserBookingsQuery = z.object({
   user_external_id: z.string({ error: 'user_external_id is required' }).min(1, 'user_external_id is required'),
   agenda: z.string().min(1).optional(),
   category: z.string().min(1).optional(),
-  date_start: IsoDate.optional(),
-  date_end: IsoDate.optional(),
+  date_start: IsoDate('date_start').optional(),
+  date_end: IsoDate('date_end').optional(),
 });
 export type UserBookingsQuery = z.infer<typeof UserBookingsQuery>;
 
