@@ -1,13 +1,14 @@
 /**
  * The OpenAPI document, generated from the same zod schemas that validate
  * requests and from the provider bindings, so it cannot drift from the API.
- * Served at GET /api/v1/openapi.json.
+ * Served at GET /api/v1/openapi.json; test/schemathesis.test.ts holds the API
+ * to it (every status, header and body; requests valid by it accepted, others refused).
  */
-import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { BOOKING_STATUSES, type BookingView, PROVIDERS } from '../workflows/booking';
-import type { ProviderBindings } from './providers/binding';
-import { BookingIdParam, ListQuery } from './routes';
+import type { AnswerDoc, ProviderBindings } from './providers/binding';
+import { BookingIdParam, IdempotencyKey, ListQuery } from './routes';
 
 // Lets the generator name schemas (`$ref`s); a one-time extension of zod's prototype.
 extendZodWithOpenApi(z);
@@ -51,12 +52,53 @@ const ErrorBody = z.object({
 
 const Accepted = z.object({ taskId: z.string(), bookingId: z.string(), status: z.enum(BOOKING_STATUSES), createdAt: z.string() });
 
-const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
-const errors = {
-  400: json(ErrorBody, 'Invalid request: every bad field is named'),
-  401: json(ErrorBody, 'Missing or unknown API token'),
-  403: json(ErrorBody, 'The token may not do this'),
+const BookingSummary = z.object({
+  bookingId: z.string(),
+  provider: z.string(),
+  status: z.string(),
+  client: z.string(),
+  createdAt: z.string(),
+  closedAt: z.string().nullable(),
+  summary: z.string().nullable(),
+});
+
+/** Every 503 says when to try again. */
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const, minimum: 0 } } };
+
+/** What each error status means where the route does not say more. */
+const ERRORS: Record<number, string> = {
+  400: 'Invalid request (every bad field is named), or a body that is not JSON',
+  401: 'Missing, malformed or unknown API token',
+  403: 'The token may not do this (its role)',
+  404: 'Not found',
+  409: 'Conflicts with the state of what it acts on; the message says why',
+  413: 'The body is larger than 256 KB',
+  422: 'The provider refused; its words are kept',
+  502: 'The provider refused our credentials or answered badly',
+  503: 'Unavailable for now (no worker answered in time, or the provider is unreachable); try again after Retry-After',
 };
+
+function answer(status: number, doc: AnswerDoc): ResponseConfig {
+  const schema = doc.schema ?? (status >= 400 ? ErrorBody : undefined);
+  return {
+    description: doc.description,
+    ...(status === 503 ? { headers: RETRY_AFTER } : {}),
+    ...(status === 405 ? { headers: { Allow: { description: 'The methods the path takes', schema: { type: 'string' as const } } } } : {}),
+    ...(schema ? { content: { 'application/json': { schema } } } : {}),
+  };
+}
+
+/** Responses from `status → description or answer`; error statuses alone get the API's error shape. */
+function responses(answers: Record<number, AnswerDoc | string>): Record<number, ResponseConfig> {
+  return Object.fromEntries(
+    Object.entries(answers).map(([status, doc]) => [status, answer(Number(status), typeof doc === 'string' ? { description: doc } : doc)]),
+  );
+}
+
+const errors = (...statuses: number[]): Record<number, string> => Object.fromEntries(statuses.map((s) => [s, ERRORS[s]!]));
+
+/** Whether a JSON body must be sent: it must unless `{}` is a valid one (a missing body is read as `{}`). */
+const bodyRequired = (schema: z.ZodType): boolean => !schema.safeParse({}).success;
 
 function oneOf(schemas: z.ZodType[]): z.ZodType {
   const [first, second, ...rest] = schemas;
@@ -69,16 +111,24 @@ export function openApiDocument(bindings: ProviderBindings) {
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const view = registry.register('BookingView', BookingViewSchema);
   const providers = Object.values(bindings);
+  const idempotencyHeader = z.object({ 'Idempotency-Key': IdempotencyKey.meta({ description: 'Makes a retry safe: the same key gets the first outcome' }) });
+  /** Path → the methods it takes, for the 405 every other method gets. */
+  const methods = new Map<string, string[]>();
+  const register = (config: Parameters<OpenAPIRegistry['registerPath']>[0]): void => {
+    methods.set(config.path, [...(methods.get(config.path) ?? []), config.method.toUpperCase()]);
+    registry.registerPath(config);
+  };
 
-  registry.registerPath({
+  register({
     method: 'post',
     path: '/api/v1/bookings',
     summary: 'Start a booking',
     description: 'Starts the booking workflow. An Idempotency-Key makes retries safe: the same key returns the same booking.',
     security: [{ bearer: [] }],
     request: {
-      headers: z.object({ 'Idempotency-Key': z.string().optional() }),
+      headers: idempotencyHeader,
       body: {
+        required: true,
         content: {
           'application/json': {
             schema: oneOf(providers.map((b) => z.object({ provider: z.literal(b.provider), request: b.request }))),
@@ -86,55 +136,71 @@ export function openApiDocument(bindings: ProviderBindings) {
         },
       },
     },
-    responses: {
-      202: json(Accepted, 'Started'),
-      200: json(Accepted, 'The Idempotency-Key found the booking it had started'),
-      422: json(ErrorBody, 'The Idempotency-Key was used for a different request'),
-      ...errors,
-    },
+    responses: responses({
+      202: { description: 'Started', schema: Accepted },
+      200: { description: 'The Idempotency-Key found the booking it had started', schema: Accepted },
+      ...errors(400, 401, 413),
+      422: 'The Idempotency-Key was used for a different request',
+      503: 'The Idempotency-Key found its booking, but no worker answered in time to read it; try again after Retry-After',
+    }),
   });
-  registry.registerPath({
+  register({
     method: 'get',
     path: '/api/v1/bookings',
-    summary: "List bookings (an app sees its own; an approver sees all)",
+    summary: 'List bookings (an app sees its own; an approver sees all)',
     security: [{ bearer: [] }],
     request: { query: ListQuery },
-    responses: { 200: json(z.object({ bookings: z.array(z.object({ bookingId: z.string(), provider: z.string(), status: z.string(), client: z.string(), createdAt: z.string(), closedAt: z.string().nullable(), summary: z.string().nullable() })) }), 'Bookings, newest first'), ...errors },
+    responses: responses({ 200: { description: 'Bookings, newest first', schema: z.object({ bookings: z.array(BookingSummary) }) }, ...errors(400, 401) }),
   });
-  registry.registerPath({
+  register({
     method: 'get',
     path: '/api/v1/bookings/{bookingId}',
     summary: 'Read a booking (also after it ended)',
     security: [{ bearer: [] }],
     request: { params: z.object({ bookingId: BookingIdParam }) },
-    responses: { 200: json(view, 'The booking view'), 404: json(ErrorBody, 'No such booking for this client'), 503: json(ErrorBody, 'No worker answered in time'), ...errors },
+    responses: responses({
+      200: { description: 'The booking view', schema: view },
+      ...errors(400, 401),
+      404: 'No such booking for this client',
+      503: 'No worker answered in time; the booking is safe, try again after Retry-After',
+    }),
   });
-  const actions = new Map<string, { providers: string[]; summary: string; body?: z.ZodType }>();
+
+  const actions = new Map<string, { providers: string[]; summaries: string[]; bodies: z.ZodType[]; withoutBody: boolean }>();
   for (const binding of providers) {
     for (const [name, action] of Object.entries(binding.actions)) {
-      const entry = actions.get(name) ?? { providers: [], summary: action.summary, body: action.body };
+      const entry = actions.get(name) ?? { providers: [], summaries: [], bodies: [], withoutBody: false };
       entry.providers.push(binding.provider);
+      entry.summaries.push(`${binding.provider}: ${action.summary}`);
+      if (action.body && !entry.bodies.includes(action.body)) entry.bodies.push(action.body);
+      if (!action.body) entry.withoutBody = true;
       actions.set(name, entry);
     }
   }
   for (const [name, action] of actions) {
-    registry.registerPath({
+    // One path serves every provider's answer of that name: its body is the one of the booking's provider.
+    const body = action.bodies.length ? oneOf(action.bodies) : undefined;
+    register({
       method: 'post',
       path: `/api/v1/bookings/{bookingId}/${name}`,
       summary: `${name} (${action.providers.join(', ')})`,
-      description: action.summary,
+      description: `${action.summaries.join('\n\n')}${action.withoutBody && body ? '\n\nA provider whose answer takes no body ignores one.' : ''}`,
       security: [{ bearer: [] }],
       request: {
         params: z.object({ bookingId: BookingIdParam }),
-        ...(action.body ? { body: { content: { 'application/json': { schema: action.body } } } } : {}),
+        headers: idempotencyHeader,
+        ...(body ? { body: { required: !action.withoutBody && action.bodies.every(bodyRequired), content: { 'application/json': { schema: body } } } } : {}),
       },
-      responses: {
-        200: json(view, 'Done: the booking as it is now'),
-        202: json(view, 'Accepted: the booking is still settling at the provider'),
-        404: json(ErrorBody, 'No such booking, or no such action for its provider'),
-        409: json(ErrorBody, 'The booking is not in a state that allows this answer; the message says why'),
-        ...errors,
-      },
+      responses: responses({
+        200: { description: 'Done: the booking as it is now', schema: view },
+        202: { description: 'Accepted: the booking is still settling at the provider', schema: view },
+        ...errors(400, 401),
+        403: "The token's role may not give this answer",
+        404: 'No such booking, or no such answer for its provider',
+        409: 'The booking is not in a state that allows this answer; the message says why',
+        ...(body ? errors(413) : {}),
+        503: 'No worker answered in time; the booking is safe, try again after Retry-After',
+      }),
     });
   }
 
@@ -142,29 +208,98 @@ export function openApiDocument(bindings: ProviderBindings) {
   for (const binding of providers) {
     for (const { mountPath, docs } of binding.routes ?? []) {
       for (const doc of docs) {
-        registry.registerPath({
+        register({
           method: doc.method,
           path: `${mountPath}${doc.path}`,
           summary: `${doc.summary} (${binding.provider})`,
           security: [{ bearer: [] }],
-          request: { ...(doc.params ? { params: doc.params } : {}), ...(doc.query ? { query: doc.query } : {}) },
-          responses: {
-            200: { description: "The provider's answer" },
-            502: json(ErrorBody, 'The provider refused our credentials or answered badly'),
-            503: json(ErrorBody, 'The provider is unreachable'),
-            ...errors,
+          request: {
+            ...(doc.params ? { params: doc.params } : {}),
+            ...(doc.query ? { query: doc.query } : {}),
+            ...(doc.headers ? { headers: doc.headers } : {}),
+            ...(doc.body ? { body: { required: bodyRequired(doc.body), content: { 'application/json': { schema: doc.body } } } } : {}),
           },
+          responses: responses(doc.responses),
         });
       }
     }
   }
 
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Booking orchestrator',
       version: '1',
-      description: 'Bookings with very different providers, each a durable Temporal workflow.',
+      description:
+        'Bookings with very different providers, each a durable Temporal workflow.\n\n' +
+        'A path asked with a method it does not take answers 405 with an `Allow` header naming the ones it takes ' +
+        '(each path says which in its description), in the error shape of the path (oks\'s own routes: `{"detail": "..."}`).',
     },
   });
+  for (const [path, allowed] of methods) {
+    const item = document.paths?.[path];
+    if (item) item.description = `Takes ${allowed.join(', ')}; any other method answers 405 with \`Allow: ${allowed.join(', ')}\`.`;
+  }
+  exact(document);
+  return document;
+}
+
+// ---------------------------------------------------------------------------
+// What zod checks and the generated schemas leave unsaid, said in the document.
+
+/** zod's integers are JavaScript's safe integers. */
+const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/** Formats as zod checks them (JSON Schema tools read `format` more loosely or more strictly). */
+const FORMAT_PATTERNS: Record<string, string> = {
+  email: z.regexes.email.source,
+  uuid: z.regexes.uuid().source,
+  date: z.regexes.date.source,
+};
+
+/**
+ * A JavaScript pattern as every JSON Schema tool reads it: without the `u` flag,
+ * `\d` and `\w` are ASCII in JavaScript but Unicode in Python's `re`.
+ */
+function asciiPattern(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const next = pattern[i + 1] ?? '';
+      i++;
+      const ascii: Record<string, string> = { d: '0-9', w: 'A-Za-z0-9_' };
+      if (ascii[next]) out += inClass ? ascii[next] : `[${ascii[next]}]`;
+      else if (next === 'D' && !inClass) out += '[^0-9]';
+      else if (next === 'W' && !inClass) out += '[^A-Za-z0-9_]';
+      else out += `\\${next}`;
+      continue;
+    }
+    if (c === '[' && !inClass) inClass = true;
+    else if (c === ']' && inClass) inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+/** Walks the document's schemas: integer bounds, formats and patterns as zod has them. */
+function exact(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(exact);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Record<string, unknown>;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes('integer')) {
+    if (schema.maximum === undefined && schema.exclusiveMaximum === undefined) schema.maximum = SAFE_INTEGER;
+    if (schema.minimum === undefined && schema.exclusiveMinimum === undefined) schema.minimum = -SAFE_INTEGER;
+  }
+  if (types.includes('string') && typeof schema.format === 'string' && FORMAT_PATTERNS[schema.format] && schema.pattern === undefined) {
+    schema.pattern = FORMAT_PATTERNS[schema.format];
+    delete schema.format;
+  }
+  if (typeof schema.pattern === 'string') schema.pattern = asciiPattern(schema.pattern);
+  for (const value of Object.values(schema)) exact(value);
 }

@@ -299,11 +299,14 @@ const Paging = {
 };
 const BoolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** `a,b` in one parameter; repeated parameters are joined the same way. */
-const listQuery = <T extends z.ZodType>(item: T) =>
-  z.preprocess(
-    (v) => (Array.isArray(v) ? v : [v]).flatMap((s) => (typeof s === 'string' ? s.split(',') : [s])).filter((s) => s !== ''),
-    z.array(item).min(1),
-  );
+const listQuery = <T extends z.ZodType>(item: T, items: Record<string, unknown>) =>
+  z
+    .preprocess(
+      (v) => (Array.isArray(v) ? v : [v]).flatMap((s) => (typeof s === 'string' ? s.split(',') : [s])).filter((s) => s !== ''),
+      z.array(item).min(1),
+    )
+    // Documented as what a query string carries: one value or several, never null.
+    .meta({ type: 'array', items, minItems: 1 });
 
 export const CitiesQuery = z.object({ ...Paging });
 export const ProjectsQuery = z.object({ ...Paging, city_id: QueryId.optional() });
@@ -314,8 +317,8 @@ export const PremisesQuery = z.object({
   project_id: QueryId.optional(),
   building_id: QueryId.optional(),
   section_id: QueryId.optional(),
-  type: listQuery(PremiseType).optional(),
-  rooms: listQuery(z.coerce.number().int().min(0)).optional(),
+  type: listQuery(PremiseType, { type: 'string', enum: PremiseType.options }).optional(),
+  rooms: listQuery(z.coerce.number().int().min(0), { type: 'integer', minimum: 0 }).optional(),
   /** Exact integers of any size, as strings: a price filter must not lose digits. */
   price_min: z.string().regex(/^\d+$/, 'price_min is a whole number of roubles').optional(),
   price_max: z.string().regex(/^\d+$/, 'price_max is a whole number of roubles').optional(),
@@ -323,7 +326,7 @@ export const PremisesQuery = z.object({
   size_max: z.coerce.number().min(0).optional(),
   floor_min: z.coerce.number().int().optional(),
   floor_max: z.coerce.number().int().optional(),
-  feature: listQuery(PremiseFeature).optional(),
+  feature: listQuery(PremiseFeature, { type: 'string', enum: PremiseFeature.options }).optional(),
   purchase_option: PurchaseOption.optional(),
   free_only: BoolQuery.optional(),
 });
@@ -345,7 +348,7 @@ export type TimeSlotsQuery = z.infer<typeof TimeSlotsQuery>;
 // Bodies Brusnika accepts.
 
 /** A Russian phone: 10 digits, or 11 starting with 7 or 8, in any punctuation. */
-const Phone = z.string().refine((s) => /^(\d{10}|[78]\d{10})$/.test(s.replace(/\D/g, '')), 'a Russian phone number, e.g. +79120010001');
+const Phone = z.string().regex(/^[^0-9]*(?:[78][^0-9]*)?(?:[0-9][^0-9]*){10}$/, 'a Russian phone number, e.g. +79120010001');
 const Inn = z.string().regex(/^(\d{10}|\d{12})$/, 'an INN of 10 or 12 digits');
 
 export const CreateAgencyRequest = z.object({

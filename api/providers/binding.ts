@@ -3,12 +3,13 @@
  * that serves it, the durations configured for it, and the answers (updates)
  * people may give a booking of it. The registry of providers is ./index.ts.
  */
-import type { ErrorRequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, Router } from 'express';
 import { z } from 'zod';
 import type { BookingStart, BookingView, CancelRequest, Provider } from '../../workflows/booking';
 import { cancel } from '../../workflows/kit';
 import type { Role } from '../auth';
 import type { BookingService } from '../bookings';
+import { ApiError } from '../errors';
 
 export interface ActionBinding {
   /** The update's name, taken from its shared definition. */
@@ -52,13 +53,43 @@ export const cancelAction: ActionBinding = {
 };
 
 
+/** One answer of a provider route: what it means and its JSON body (none: no body). */
+export interface AnswerDoc {
+  description: string;
+  schema?: z.ZodType;
+}
+
 /** A provider route as the OpenAPI document shows it (path relative to the mount path, `{param}` style). */
-interface RouteDoc {
+export interface RouteDoc {
   method: 'get' | 'post';
   path: string;
   summary: string;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  headers?: z.ZodObject;
+  /** Its JSON body; required unless `{}` is a valid one. */
+  body?: z.ZodType;
+  /**
+   * Every status it answers. An error status without a schema has the API's
+   * error shape (`{"error": {...}}`); a 503 carries Retry-After.
+   */
+  responses: Record<number, AnswerDoc>;
+}
+
+/**
+ * A known path asked with another method: 405 with Allow naming the methods its
+ * routes take (not a 404). Added after the routes, from their docs.
+ */
+export function refuseOtherMethods(router: Router, docs: readonly RouteDoc[]): Router {
+  const byPath = new Map<string, string[]>();
+  for (const doc of docs) byPath.set(doc.path, [...(byPath.get(doc.path) ?? []), doc.method.toUpperCase()]);
+  for (const [path, methods] of byPath) {
+    const allow = methods.join(', ');
+    router.all(path.replace(/\{(\w+)\}/g, ':$1'), (req: Request): never => {
+      throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow });
+    });
+  }
+  return router;
 }
 
 interface ProviderRoutes {

@@ -23,7 +23,7 @@ import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
 import { type BrusnikaTiming, brusnikaBooking } from '../../workflows/brusnika';
 import { providerApiError, validate } from '../errors';
-import { cancelAction, type ProviderBinding } from './binding';
+import { cancelAction, type ProviderBinding, type RouteDoc, refuseOtherMethods } from './binding';
 
 /** `BRUSNIKA_DECISION_DEADLINE=2h` and the like: every brusnika duration can be changed. */
 export const brusnikaTimingFrom = (env: Record<string, string | undefined>): Partial<BrusnikaTiming> =>
@@ -59,6 +59,31 @@ function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
   return router;
 }
 
+/** What a read-through answers: Brusnika's page, or its refusal in the API's words. */
+const CATALOGUE_ANSWERS: RouteDoc['responses'] = {
+  200: { description: "Brusnika's page: {data, meta}" },
+  400: { description: 'Invalid query: every bad or unknown filter is named' },
+  401: { description: 'Missing, malformed or unknown API token' },
+  422: { description: "Brusnika refused; its words are kept" },
+  502: { description: 'Brusnika refused our credentials or answered badly' },
+  503: { description: 'Brusnika is unreachable; try again after Retry-After' },
+};
+
+const CATALOGUE_DOCS: RouteDoc[] = [
+  { method: 'get', path: '/cities', summary: 'Cities', query: CitiesQuery, responses: CATALOGUE_ANSWERS },
+  { method: 'get', path: '/projects', summary: 'Projects', query: ProjectsQuery, responses: CATALOGUE_ANSWERS },
+  { method: 'get', path: '/buildings', summary: 'Buildings, with free counts by type', query: BuildingsQuery, responses: CATALOGUE_ANSWERS },
+  { method: 'get', path: '/sections', summary: 'Sections', query: SectionsQuery, responses: CATALOGUE_ANSWERS },
+  {
+    method: 'get',
+    path: '/premises',
+    summary: 'Premises, with the filters an agent needs (prices are exact decimal strings)',
+    query: PremisesQuery,
+    responses: CATALOGUE_ANSWERS,
+  },
+  { method: 'get', path: '/time-slots', summary: 'Free time slots for visits', query: TimeSlotsQuery, responses: CATALOGUE_ANSWERS },
+];
+
 export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderEndpoint; timing?: Partial<BrusnikaTiming> }): ProviderBinding {
   return {
     provider: 'brusnika',
@@ -68,15 +93,8 @@ export function brusnikaBinding({ endpoint, timing = {} }: { endpoint: ProviderE
     routes: [
       {
         mountPath: '/api/v1/providers/brusnika',
-        router: () => brusnikaCatalogueRoutes(endpoint),
-        docs: [
-          { method: 'get', path: '/cities', summary: 'Cities', query: CitiesQuery },
-          { method: 'get', path: '/projects', summary: 'Projects', query: ProjectsQuery },
-          { method: 'get', path: '/buildings', summary: 'Buildings, with free counts by type', query: BuildingsQuery },
-          { method: 'get', path: '/sections', summary: 'Sections', query: SectionsQuery },
-          { method: 'get', path: '/premises', summary: 'Premises, with the filters an agent needs (prices are exact decimal strings)', query: PremisesQuery },
-          { method: 'get', path: '/time-slots', summary: 'Free time slots for visits', query: TimeSlotsQuery },
-        ],
+        router: () => refuseOtherMethods(brusnikaCatalogueRoutes(endpoint), CATALOGUE_DOCS),
+        docs: CATALOGUE_DOCS,
       },
     ],
     actions: {

@@ -23,7 +23,7 @@ import {
 } from '../../workflows/chrono';
 import { callerOf, requireRole } from '../auth';
 import { providerApiError, validate } from '../errors';
-import { type ProviderBinding, cancelAction } from './binding';
+import { type ProviderBinding, type RouteDoc, cancelAction, refuseOtherMethods } from './binding';
 
 /** `CHRONO_RETENTION=90d` and the like: every chrono duration can be set. */
 export const chronoTimingFrom = (env: Record<string, string | undefined>): Partial<ChronoTiming> =>
@@ -55,8 +55,8 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
     routes: [
       {
         mountPath: '/api/v1/providers/chrono',
-        router: () => chronoRoutes(chrono),
-        docs: [{ method: 'get', path: '/bookings', summary: "A user's bookings at chrono, with the seed's filters, read through", query: UserBookingsQuery }],
+        router: () => refuseOtherMethods(chronoRoutes(chrono), ROUTE_DOCS),
+        docs: ROUTE_DOCS,
       },
     ],
     // Every answer is carried out by the workflow before its update returns.
@@ -101,6 +101,23 @@ export function chronoBinding({ endpoint, timing = {}, logger = pino({ level: 's
     },
   };
 }
+
+const ROUTE_DOCS: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/bookings',
+    summary: "A user's bookings at chrono, with the seed's filters, read through",
+    query: UserBookingsQuery,
+    responses: {
+      200: { description: "chrono's bookings of the user" },
+      400: { description: 'Invalid query: every bad filter is named' },
+      401: { description: 'Missing, malformed or unknown API token' },
+      422: { description: "chrono refused; its words are kept" },
+      502: { description: 'chrono refused our credentials or answered badly' },
+      503: { description: 'chrono is unreachable; try again after Retry-After' },
+    },
+  },
+];
 
 /** `GET /api/v1/providers/chrono/bookings?user_external_id=...`: chrono's list, read through, the seed's filters passed on. */
 function chronoRoutes(chrono: ChronoClient): Router {

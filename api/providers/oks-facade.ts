@@ -5,14 +5,84 @@
  * FastAPI-style shapes (see activities/oks/contract.ts for the assumptions).
  */
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { BookLayoutRequest, DEAL_NOT_BOOKED, UNBOOK_FAILED_DETAIL, UnbookRequest } from '../../activities/oks/contract';
 import type { BookingView } from '../../workflows/booking';
 import { callerOf } from '../auth';
 import type { BookingService } from '../bookings';
 import { ApiError } from '../errors';
-import { type ProviderBinding, cancelAction } from './binding';
-import { IdempotencyKey } from '../routes';
+import { type ProviderBinding, type RouteDoc, cancelAction } from './binding';
+import { BookingIdParam, IdempotencyKey } from '../routes';
+
+/** oks takes one reservation length only (its contract refuses others): the document says which. */
+const supportedReserveDays: number = BookLayoutRequest.shape.reserveDays.parse(undefined);
+
+/** A layout booking request, documented as exactly as oks's contract checks it. */
+export const DocumentedBookLayoutRequest = BookLayoutRequest.extend({
+  reserveDays: BookLayoutRequest.shape.reserveDays.meta({ enum: [supportedReserveDays] }),
+});
+
+/** oks's errors: FastAPI's `{detail}` (a string, or one entry per bad field) and the seed's `{detail, api_error}`. */
+const OksDetail = z.object({ detail: z.string() });
+const OksFieldProblems = z.object({ detail: z.array(z.object({ type: z.string(), loc: z.array(z.string()), msg: z.string() })) });
+const OksRefusal = z.object({ detail: z.string(), api_error: z.string() });
+const oksTime = z.string().meta({ description: 'with microseconds: 2025-10-28T16:22:42.381514Z' });
+const OksTask = z.object({
+  taskId: z.string(),
+  status: z.enum(['pending', 'processing', 'completed', 'failed']),
+  createdAt: oksTime,
+  result: z.union([z.object({ contact_id: z.number(), shows_id: z.number(), contact_created: z.boolean() }), OksRefusal, z.null()]),
+});
+const notJson = { description: 'The body is not JSON', schema: OksDetail };
+const unauthenticated = { description: 'Missing, malformed or unknown API token', schema: OksDetail };
+const tooLarge = { description: 'The body is larger than 256 KB', schema: OksDetail };
+const workerUnavailable = { description: "No worker answered in time (the API's error shape); try again after Retry-After" };
+
+/** oks's three endpoints as the document shows them. */
+export const OKS_FACADE_DOCS: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/book',
+    summary: "oks's own: book a layout (an async task; answers {taskId, status, createdAt})",
+    headers: z.object({ 'Idempotency-Key': z.string().optional().meta({ description: 'Makes a retry safe (1 to 200 characters; another value is ignored)' }) }),
+    body: DocumentedBookLayoutRequest,
+    responses: {
+      200: { description: 'The task is created', schema: OksTask.pick({ taskId: true, status: true, createdAt: true }) },
+      400: notJson,
+      401: unauthenticated,
+      413: tooLarge,
+      422: { description: 'FastAPI-like: one entry per bad field; or the Idempotency-Key was used for a different request', schema: z.union([OksFieldProblems, OksDetail]) },
+      503: workerUnavailable,
+    },
+  },
+  {
+    method: 'get',
+    path: '/book/status/{task_id}',
+    summary: "oks's own: the task's status and result",
+    params: z.object({ task_id: z.string() }),
+    responses: {
+      200: { description: "The task's status; its result once completed or failed", schema: OksTask },
+      400: notJson,
+      401: unauthenticated,
+      404: { description: 'No such task for this client: `{"detail": "Task not found"}`', schema: OksDetail },
+      503: workerUnavailable,
+    },
+  },
+  {
+    method: 'post',
+    path: '/unbook',
+    summary: "oks's own: release a held layout by contact_id and shows_id",
+    body: UnbookRequest,
+    responses: {
+      200: { description: 'Released (an empty body)' },
+      400: { description: 'Not held (the seed\'s `{detail, api_error}`), or the body is not JSON', schema: z.union([OksRefusal, OksDetail]) },
+      401: unauthenticated,
+      413: tooLarge,
+      422: { description: 'FastAPI-like: one entry per bad field', schema: OksFieldProblems },
+      503: workerUnavailable,
+    },
+  },
+];
 
 /** oks writes times with microseconds: `2025-10-28T16:22:42.381514Z`. */
 const oksTimestamp = (iso: string): string => iso.replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -74,7 +144,10 @@ export function oksFacadeRoutes(service: BookingService, binding: ProviderBindin
   });
 
   router.get('/book/status/:taskId', async (req, res) => {
-    const view = await service.view(callerOf(req), req.params.taskId).catch((err: unknown) => {
+    const caller = callerOf(req);
+    // Task ids are booking ids: anything else is no task (and is never asked of Temporal).
+    if (!BookingIdParam.safeParse(req.params.taskId).success) throw new FacadeError(404, { detail: 'Task not found' });
+    const view = await service.view(caller, req.params.taskId).catch((err: unknown) => {
       if (err instanceof ApiError && err.status === 404) throw new FacadeError(404, { detail: 'Task not found' });
       throw err;
     });
@@ -102,9 +175,18 @@ export function oksFacadeRoutes(service: BookingService, binding: ProviderBindin
   return router;
 }
 
-/** Errors in oks's shapes: `{detail}` for auth and lookups, the seed's body for refusals. */
+/**
+ * Errors in oks's shapes: `{detail}` for auth, lookups, a wrong method and a body
+ * that is not JSON, the seed's body for refusals. A 5xx keeps the API's shape.
+ */
 export function oksFacadeErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
   if (err instanceof FacadeError) res.status(err.status).json(err.body);
-  else if (err instanceof ApiError && err.status < 500) res.status(err.status).json({ detail: err.message });
+  else if (err instanceof ApiError && err.status < 500) res.status(err.status).set(err.headers ?? {}).json({ detail: err.message });
+  else if (isClientError(err)) res.status(err.status).json({ detail: err.message });
   else next(err);
+}
+
+/** The body parser's refusals (not JSON, too large) carry their 4xx status. */
+function isClientError(err: unknown): err is Error & { status: number } {
+  return err instanceof Error && 'status' in err && typeof err.status === 'number' && err.status >= 400 && err.status < 500;
 }

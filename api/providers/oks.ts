@@ -1,10 +1,8 @@
 /** oks in the API: layout requests, the `complete` answer, durations from OKS_* variables, and oks's own endpoints. */
-import { z } from 'zod';
-import { BookLayoutRequest } from '../../activities/oks/contract';
 import { durationsFrom } from '../../config/env';
 import { complete, type OksTiming, oksLayoutBooking } from '../../workflows/oks';
-import { cancelAction, type ProviderBinding } from './binding';
-import { oksFacadeErrors, oksFacadeRoutes } from './oks-facade';
+import { cancelAction, type ProviderBinding, refuseOtherMethods } from './binding';
+import { DocumentedBookLayoutRequest, OKS_FACADE_DOCS, oksFacadeErrors, oksFacadeRoutes } from './oks-facade';
 
 /** `OKS_TASK_POLL_INITIAL=500ms` and the like: every oks duration can be shortened. */
 export const oksTimingFrom = (env: Record<string, string | undefined>): Partial<OksTiming> =>
@@ -20,18 +18,14 @@ export function oksBinding(timing: Partial<OksTiming> = {}): ProviderBinding {
   return {
     provider: 'oks',
     workflow: oksLayoutBooking,
-    request: BookLayoutRequest,
+    request: DocumentedBookLayoutRequest,
     timing,
     routes: [
       {
         mountPath: '/api/v1/service/projects/layouts',
-        router: oksFacadeRoutes,
+        router: (service, binding) => refuseOtherMethods(oksFacadeRoutes(service, binding), OKS_FACADE_DOCS),
         errorHandler: oksFacadeErrors,
-        docs: [
-          { method: 'post', path: '/book', summary: "oks's own: book a layout (an async task; answers {taskId, status, createdAt})" },
-          { method: 'get', path: '/book/status/{task_id}', summary: "oks's own: the task's status and result", params: z.object({ task_id: z.string() }) },
-          { method: 'post', path: '/unbook', summary: "oks's own: release a held layout by contact_id and shows_id" },
-        ],
+        docs: OKS_FACADE_DOCS,
       },
     ],
     actions: {

@@ -13,7 +13,7 @@ import type { ProviderEndpoint } from '../../activities/http';
 import { durationsFrom } from '../../config/env';
 import { type ExtendHoldRequest, type QticketsTiming, confirmPayment, defaultQticketsTiming, extendHold, qticketsSeatBooking } from '../../workflows/qtickets';
 import { type KnownRefusal, providerApiError, validate } from '../errors';
-import { type ProviderBinding, cancelAction } from './binding';
+import { type ProviderBinding, type RouteDoc, cancelAction, refuseOtherMethods } from './binding';
 
 /** `QTICKETS_HOLD=15m` and the like: every qtickets duration can be set. */
 export const qticketsTimingFrom = (env: Record<string, string | undefined>): Partial<QticketsTiming> =>
@@ -52,11 +52,8 @@ export function qticketsBinding({ endpoint, timing = {}, logger = pino({ level: 
     routes: [
       {
         mountPath: '/api/v1/providers/qtickets',
-        router: () => catalogueRoutes(qtickets),
-        docs: [
-          { method: 'get', path: '/events', summary: 'Upcoming shows on sale, read through' },
-          { method: 'get', path: '/events/{eventId}/seats', summary: "A show's zones and seats with prices, read through", params: z.object({ eventId: EventIdParam }), query: SeatsQuery },
-        ],
+        router: () => refuseOtherMethods(catalogueRoutes(qtickets), CATALOGUE_DOCS),
+        docs: CATALOGUE_DOCS,
       },
     ],
     actions: {
@@ -82,6 +79,30 @@ const EventIdParam = z.coerce.number({ error: 'eventId is a qtickets event id (a
 const SeatsQuery = z.object({
   show_id: z.coerce.number({ error: 'show_id is a qtickets show id (a number)' }).int().positive('show_id is a qtickets show id (a number)').optional(),
 });
+
+/** What a read-through answers: qtickets' answer, or its refusal in the API's words and status. */
+const CATALOGUE_ANSWERS: RouteDoc['responses'] = {
+  200: { description: "qtickets' answer" },
+  400: { description: 'Invalid request (every bad field is named), or qtickets found it invalid' },
+  401: { description: 'Missing, malformed or unknown API token' },
+  404: { description: 'qtickets does not know the event, show or seat' },
+  409: { description: 'qtickets refused: the seat is not available' },
+  422: { description: "qtickets refused; its words are kept" },
+  502: { description: 'qtickets refused our credentials or answered badly' },
+  503: { description: 'qtickets is unreachable; try again after Retry-After' },
+};
+
+const CATALOGUE_DOCS: RouteDoc[] = [
+  { method: 'get', path: '/events', summary: 'Upcoming shows on sale, read through', responses: CATALOGUE_ANSWERS },
+  {
+    method: 'get',
+    path: '/events/{eventId}/seats',
+    summary: "A show's zones and seats with prices, read through",
+    params: z.object({ eventId: z.int().positive().meta({ description: 'a qtickets event id' }) }),
+    query: z.object({ show_id: z.int().positive().optional() }),
+    responses: CATALOGUE_ANSWERS,
+  },
+];
 
 /** What an app needs to choose seats, read through to qtickets on every call (seats change by the minute). */
 function catalogueRoutes(qtickets: QticketsClient): Router {
