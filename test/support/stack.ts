@@ -12,7 +12,9 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import type { Caller } from '../../api/auth';
 import type { ProviderBindings } from '../../api/providers/binding';
-import type { ProviderEndpoints } from '../../config/providers';
+import { providerEndpointsFrom } from '../../config/env';
+import { type ProviderEndpoints, apiBindingsFrom, providerDefinitions } from '../../config/providers';
+import { PROVIDERS, type Provider } from '../../workflows/booking';
 import { createBookingWorker } from '../../worker/create';
 
 export const APP_TOKEN = 'test-app-token';
@@ -124,6 +126,44 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await stopWorker();
       await nativeConnection.close();
       await connection.close();
+    },
+  };
+}
+
+export interface SimulatedProviders {
+  providers: ProviderEndpoints;
+  bindings: ProviderBindings;
+  /** Each provider's simulator URL. */
+  urls: Record<Provider, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Several providers at once (every one by default), each behind its simulator on a
+ * free port, configured the way the worker and the API read their environment
+ * (config/providers.ts): what `startStack` takes.
+ */
+export async function startSimulatedProviders(which: readonly Provider[] = PROVIDERS): Promise<SimulatedProviders> {
+  const running = await Promise.all(
+    which.map(async (provider) => {
+      const start = await providerDefinitions[provider].simulator.start();
+      return { provider, sim: await start({ port: 0, host: '127.0.0.1', token: `test-${provider}-token` }) };
+    }),
+  );
+  const env: Record<string, string> = {};
+  for (const { provider, sim } of running) {
+    env[`${provider.toUpperCase()}_URL`] = sim.url;
+    env[`${provider.toUpperCase()}_TOKEN`] = `test-${provider}-token`;
+    env[`${provider.toUpperCase()}_TIMEOUT`] = '2s';
+  }
+  const bindings = apiBindingsFrom(env);
+  return {
+    providers: providerEndpointsFrom(env, which),
+    // Providers the API does not read through are bound whatever the environment: keep the ones asked for.
+    bindings: Object.fromEntries(Object.entries(bindings).filter(([p]) => which.includes(p as Provider))),
+    urls: Object.fromEntries(running.map(({ provider, sim }) => [provider, sim.url])) as Record<Provider, string>,
+    close: async () => {
+      await Promise.all(running.map(({ sim }) => sim.close()));
     },
   };
 }
