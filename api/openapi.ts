@@ -257,9 +257,13 @@ const FORMAT_PATTERNS: Record<string, string> = {
   date: z.regexes.date.source,
 };
 
+/** JavaScript's `\s` (Python's differs: it has \x1c-\x1f and \x85, not \ufeff). */
+const JS_WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
 /**
  * A JavaScript pattern as every JSON Schema tool reads it: without the `u` flag,
- * `\d` and `\w` are ASCII in JavaScript but Unicode in Python's `re`.
+ * `\d` and `\w` are ASCII in JavaScript but Unicode in Python's `re`, and `\s` is not
+ * the same set in both.
  */
 function asciiPattern(pattern: string): string {
   let out = '';
@@ -269,10 +273,10 @@ function asciiPattern(pattern: string): string {
     if (c === '\\') {
       const next = pattern[i + 1] ?? '';
       i++;
-      const ascii: Record<string, string> = { d: '0-9', w: 'A-Za-z0-9_' };
-      if (ascii[next]) out += inClass ? ascii[next] : `[${ascii[next]}]`;
-      else if (next === 'D' && !inClass) out += '[^0-9]';
-      else if (next === 'W' && !inClass) out += '[^A-Za-z0-9_]';
+      const classes: Record<string, string> = { d: '0-9', w: 'A-Za-z0-9_', s: JS_WHITESPACE };
+      const negated: Record<string, string> = { D: '0-9', W: 'A-Za-z0-9_', S: JS_WHITESPACE };
+      if (classes[next]) out += inClass ? classes[next] : `[${classes[next]}]`;
+      else if (negated[next] && !inClass) out += `[^${negated[next]}]`;
       else out += `\\${next}`;
       continue;
     }
