@@ -78,10 +78,11 @@ const ERRORS: Record<number, string> = {
   503: 'Unavailable for now (no worker answered in time, or the provider is unreachable); try again after Retry-After',
 };
 
-function answer(status: number, doc: AnswerDoc): ResponseConfig {
+function answer(status: number, doc: AnswerDoc & { links?: ResponseConfig['links'] }): ResponseConfig {
   const schema = doc.schema ?? (status >= 400 ? ErrorBody : undefined);
   return {
     description: doc.description,
+    ...(doc.links ? { links: doc.links } : {}),
     ...(status === 503 ? { headers: RETRY_AFTER } : {}),
     ...(status === 405 ? { headers: { Allow: { description: 'The methods the path takes', schema: { type: 'string' as const } } } } : {}),
     ...(schema ? { content: { 'application/json': { schema } } } : {}),
@@ -89,11 +90,14 @@ function answer(status: number, doc: AnswerDoc): ResponseConfig {
 }
 
 /** Responses from `status → description or answer`; error statuses alone get the API's error shape. */
-function responses(answers: Record<number, AnswerDoc | string>): Record<number, ResponseConfig> {
+function responses(answers: Record<number, (AnswerDoc & { links?: ResponseConfig['links'] }) | string>): Record<number, ResponseConfig> {
   return Object.fromEntries(
     Object.entries(answers).map(([status, doc]) => [status, answer(Number(status), typeof doc === 'string' ? { description: doc } : doc)]),
   );
 }
+
+/** The operationId of an answer route: `answerCancel`, `answerMarkReleased`... */
+const answerOperation = (name: string): string => `answer${name[0]!.toUpperCase()}${name.slice(1)}`;
 
 const errors = (...statuses: number[]): Record<number, string> => Object.fromEntries(statuses.map((s) => [s, ERRORS[s]!]));
 
@@ -119,9 +123,17 @@ export function openApiDocument(bindings: ProviderBindings) {
     registry.registerPath(config);
   };
 
+  // What can be done next with a booking just started: read it, or give it an answer.
+  const links = Object.fromEntries(
+    ['readBooking', ...new Set(providers.flatMap((b) => Object.keys(b.actions).map(answerOperation)))].map((operationId) => [
+      operationId,
+      { operationId, parameters: { bookingId: '$response.body#/bookingId' } },
+    ]),
+  );
   register({
     method: 'post',
     path: '/api/v1/bookings',
+    operationId: 'startBooking',
     summary: 'Start a booking',
     description: 'Starts the booking workflow. An Idempotency-Key makes retries safe: the same key returns the same booking.',
     security: [{ bearer: [] }],
@@ -137,8 +149,8 @@ export function openApiDocument(bindings: ProviderBindings) {
       },
     },
     responses: responses({
-      202: { description: 'Started', schema: Accepted },
-      200: { description: 'The Idempotency-Key found the booking it had started', schema: Accepted },
+      202: { description: 'Started', schema: Accepted, links },
+      200: { description: 'The Idempotency-Key found the booking it had started', schema: Accepted, links },
       ...errors(400, 401, 413),
       422: 'The Idempotency-Key was used for a different request',
       503: 'The Idempotency-Key found its booking, but no worker answered in time to read it; try again after Retry-After',
@@ -155,6 +167,7 @@ export function openApiDocument(bindings: ProviderBindings) {
   register({
     method: 'get',
     path: '/api/v1/bookings/{bookingId}',
+    operationId: 'readBooking',
     summary: 'Read a booking (also after it ended)',
     security: [{ bearer: [] }],
     request: { params: z.object({ bookingId: BookingIdParam }) },
@@ -183,6 +196,7 @@ export function openApiDocument(bindings: ProviderBindings) {
     register({
       method: 'post',
       path: `/api/v1/bookings/{bookingId}/${name}`,
+      operationId: answerOperation(name),
       summary: `${name} (${action.providers.join(', ')})`,
       description: `${action.summaries.join('\n\n')}${action.withoutBody && body ? '\n\nA provider whose answer takes no body ignores one.' : ''}`,
       security: [{ bearer: [] }],

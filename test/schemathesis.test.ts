@@ -16,6 +16,9 @@ import { APP_TOKEN, type SimulatedProviders, type Stack, startSimulatedProviders
 /** Examples per operation: enough to find a disagreement, few enough for a 2-core machine. */
 const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 15);
 
+/** Steps of a stateful scenario: a booking started, read, then answered (the document's links). */
+const MAX_STEPS = Number(process.env.SCHEMATHESIS_MAX_STEPS ?? 6);
+
 const CHECKS = [
   'not_a_server_error',
   'status_code_conformance',
@@ -43,6 +46,9 @@ const OFF = ['use_after_free', 'ensure_resource_availability', 'object_level_aut
 const CONFIG = `
 ${CHECKS.map((check) => `[checks.${check}]\nenabled = true\n`).join('')}
 ${OFF.map((check) => `[checks.${check}]\nenabled = false\n`).join('')}
+[phases.stateful]
+max-steps = ${MAX_STEPS}
+
 [[operations]]
 include-path = "/api/v1/bookings"
 include-method = "POST"
@@ -96,7 +102,7 @@ test('schemathesis finds no disagreement between the API and its OpenAPI documen
     '--max-examples',
     String(MAX_EXAMPLES),
     '--phases',
-    'examples,coverage,fuzzing',
+    'examples,coverage,fuzzing,stateful',
     '--seed',
     process.env.SCHEMATHESIS_SEED ?? '1',
     '--generation-database',
