@@ -5,7 +5,8 @@
  * when one of them dies), and the readiness probes (a port, Temporal, a task queue's
  * pollers, an HTTP 200).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -69,10 +70,15 @@ export function startProcess(
   env: NodeJS.ProcessEnv,
   onExit: (code: number | null, signal: NodeJS.Signals | null) => void,
   cwd = projectRoot,
+  /** Appends the child's output to this file instead of the terminal. */
+  logFile?: string,
 ): Running {
   // Own process group: the terminal's Ctrl-C reaches only the runner, which stops the
   // children in order; and a signal to the group also reaches tsx's and npx's children.
-  const child = spawn(command, args, { cwd, env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = logFile === undefined ? undefined : fs.openSync(logFile, 'a');
+  const stdio: StdioOptions = log === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', log, log];
+  const child = spawn(command, args, { cwd, env, detached, stdio });
+  if (log !== undefined) fs.closeSync(log);
   const prefix = output.label(name, index);
   pipeLines(child.stdout, prefix, process.stdout);
   pipeLines(child.stderr, prefix, process.stderr);
@@ -164,7 +170,18 @@ export class Supervisor {
    * Starts a child and tracks it. When it exits while the supervisor is not stopping, the
    * rest is stopped and the runner exits 1 (`what` names it in that message).
    */
-  spawn(spec: { name: string; index: number; command: string; args: string[]; env: NodeJS.ProcessEnv; graceMs: number; what?: string; cwd?: string; onExit?: (how: string) => void }): Running {
+  spawn(spec: {
+    name: string;
+    index: number;
+    command: string;
+    args: string[];
+    env: NodeJS.ProcessEnv;
+    graceMs: number;
+    what?: string;
+    cwd?: string;
+    logFile?: string;
+    onExit?: (how: string) => void;
+  }): Running {
     const running = startProcess(
       this.output,
       spec.name,
@@ -181,6 +198,7 @@ export class Supervisor {
         }
       },
       spec.cwd,
+      spec.logFile,
     );
     this.track({ stop: () => stopProcess(this.output, running, spec.graceMs), kill: () => signalProcess(running.child, 'SIGKILL') });
     return running;

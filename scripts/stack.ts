@@ -49,7 +49,7 @@ import {
   waitForAll,
 } from './processes';
 import { projectRoot } from './temporal-cli';
-import { ensureStackTools, type StackTools } from './temporal-server';
+import { TEMPORAL_SERVER_VERSION, ensureStackTools, type StackTools } from './temporal-server';
 
 const WORKERS = 2;
 const dataDir = path.join(projectRoot, '.data');
@@ -58,6 +58,8 @@ const pgLog = path.join(pgData, 'server.log');
 /** Written once everything is up (the smoke test reads it), removed when the stack stops. */
 export const stackStateFile = path.join(dataDir, 'stack.json');
 const dynamicConfigFile = path.join(projectRoot, 'config', 'dynamicconfig.yaml');
+/** The Temporal server's JSON log (too chatty for the terminal, above all while it stops). */
+const temporalLog = path.join(dataDir, 'temporal-server.log');
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -156,7 +158,8 @@ function temporalServerEnv(config: StackConfig): NodeJS.ProcessEnv {
     MATCHING_MEMBERSHIP_PORT: String(p - 298),
     WORKER_MEMBERSHIP_PORT: String(p - 294),
     DYNAMIC_CONFIG_FILE_PATH: dynamicConfigFile,
-    LOG_LEVEL: process.env.STACK_TEMPORAL_LOG_LEVEL || 'warn',
+    TEMPORAL_ALLOW_NO_AUTH: 'true',
+    LOG_LEVEL: process.env.STACK_TEMPORAL_LOG_LEVEL || 'info',
   };
 }
 
@@ -213,14 +216,21 @@ function stopPostgres(tools: StackTools): void {
   if (!stopped.ok) complain(`pg_ctl stop: ${stopped.output}`);
 }
 
+function tail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
 function startPostgres(tools: StackTools, config: StackConfig): void {
   initPostgres(tools, config);
   if (postgresRunning(tools)) throw new Error(`PostgreSQL already runs in ${pgData} (a stack killed without stopping?): run \`npm run stack:stop\` first`);
   say(`starting PostgreSQL on ${HOST}:${config.postgresPort} (log: ${path.relative(projectRoot, pgLog)})`);
   const started = runPg(tools, 'pg_ctl', ['-D', pgData, '-l', pgLog, '-o', `-p ${config.postgresPort}`, '-w', '-t', '60', 'start'], 90_000);
   if (!started.ok) {
-    const tail = fs.existsSync(pgLog) ? fs.readFileSync(pgLog, 'utf8').trim().split('\n').slice(-10).join('\n') : '';
-    throw new Error(`PostgreSQL did not start:\n${started.output}\n${tail}`);
+    throw new Error(`PostgreSQL did not start:\n${started.output}\n${tail(pgLog, 10)}`);
   }
 }
 
@@ -424,6 +434,8 @@ class StackRunner {
     if (this.supervisor.stopping) return;
 
     let temporalExited: string | undefined;
+    say(`starting the Temporal server v${TEMPORAL_SERVER_VERSION} (log: ${path.relative(projectRoot, temporalLog)})`);
+    fs.writeFileSync(temporalLog, '');
     this.spawn({
       name: 'temporal',
       index: 1,
@@ -432,8 +444,10 @@ class StackRunner {
       env: temporalServerEnv(this.config),
       graceMs: 30_000,
       what: 'the Temporal server',
+      logFile: temporalLog,
       onExit: (how) => {
         temporalExited = how;
+        if (!this.supervisor.stopping) complain(`the end of ${path.relative(projectRoot, temporalLog)}:\n${tail(temporalLog, 20)}`);
       },
     });
     await waitForAll(
