@@ -69,8 +69,16 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
+/** TEMPORAL_RETENTION as docker-compose.yml takes it: `30d` (days). */
+function retentionDaysFrom(raw: string | undefined): number {
+  if (!raw) return 30;
+  const match = /^(\d+)d?$/.exec(raw.trim());
+  if (!match) throw new Error(`TEMPORAL_RETENTION must be a number of days such as 30d (is ${raw})`);
+  return Number(match[1]);
+}
+
 /** What the stack listens on and is called, from the environment. */
-export function stackConfig(env: NodeJS.ProcessEnv = process.env) {
+function stackConfig(env: NodeJS.ProcessEnv = process.env) {
   const temporalPort = intFrom(env, 'STACK_TEMPORAL_PORT', 7333);
   const offset = intFrom(env, 'STACK_SIMULATOR_PORT_OFFSET', 100);
   return {
@@ -83,7 +91,7 @@ export function stackConfig(env: NodeJS.ProcessEnv = process.env) {
     postgresPassword: env.POSTGRES_PASSWORD || 'temporal',
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'bookings',
-    retentionDays: intFrom(env, 'TEMPORAL_RETENTION_DAYS', 30),
+    retentionDays: retentionDaysFrom(env.TEMPORAL_RETENTION),
     numHistoryShards: intFrom(env, 'NUM_HISTORY_SHARDS', 4),
     workerRestartDelayMs: intFrom(env, 'STACK_WORKER_RESTART_DELAY', 5) * 1000,
     simulatorPorts: Object.fromEntries(PROVIDERS.map((p) => [p, providerDefinitions[p].simulator.port + offset])) as Record<string, number>,
