@@ -1,0 +1,51 @@
+/**
+ * A worker process of the bench: `product` runs the booking worker as
+ * worker/create.ts builds it (the product's bundle, every provider's
+ * activities from the environment); `ceiling` runs bench/ceiling-workflows.ts,
+ * bundled here, with one do-nothing activity. Both take the same worker
+ * options: BENCH_WORKER_OPTIONS (JSON, e.g. {"maxCachedWorkflows":2000}) on top
+ * of the SDK's defaults, so a product change can be measured without touching
+ * the product. Prints `ready` once polling.
+ */
+import path from 'node:path';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
+import pino from 'pino';
+import { workerEndpointsFrom, activitiesFor } from '../config/providers';
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  if (mode !== 'product' && mode !== 'ceiling') throw new Error('usage: worker.ts product|ceiling');
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const logger = pino({ level: 'silent' });
+  const extra = JSON.parse(process.env.BENCH_WORKER_OPTIONS || '{}') as Partial<WorkerOptions>;
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const worker =
+    mode === 'product'
+      ? await Worker.create({
+          connection,
+          namespace: 'default',
+          taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
+          workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet }),
+          activities: activitiesFor(workerEndpointsFrom(process.env), logger),
+          shutdownGraceTime: '2 seconds',
+          ...extra,
+        })
+      : await Worker.create({
+          connection,
+          namespace: 'default',
+          taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
+          workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'ceiling-workflows.ts'), logger: quiet }),
+          activities: { benchNoop: async (step: number) => step },
+          shutdownGraceTime: '2 seconds',
+          ...extra,
+        });
+  process.stdout.write('ready\n');
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
