@@ -65,7 +65,7 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number (is ${raw})`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a whole number up to 65535 (is ${raw})`);
   return value;
 }
 
