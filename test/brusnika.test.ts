@@ -718,4 +718,14 @@ describe('the API refuses what it cannot take', () => {
       { field: 'request.purchase_option', message: 'purchase_option is one of: mortage, installment, bill, full_payment' },
     ]);
   });
+
+  test('an id above 2^53 is refused as too large, in the body and in a filter', async () => {
+    const body = `{"provider":"brusnika","request":{"kind":"premise","agent_id":501,"client":{"fullname":"Иванов Иван","phone_number":"+79120010001"},"premise_id":9007199254740993,"purchase_option":"mortage"}}`;
+    const res = await stack.api('/api/v1/bookings', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.fields).toEqual([{ field: 'request.premise_id', message: 'premise_id is at most 9007199254740991 (2^53 - 1)' }]);
+    const filter = await catalogue('/sections?building_id=9007199254740993');
+    expect(filter.status).toBe(400);
+    expect(filter.body.error.fields).toEqual([{ field: 'building_id', message: 'an id is at most 9007199254740991 (2^53 - 1)' }]);
+  });
 });

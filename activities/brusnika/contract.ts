@@ -292,7 +292,10 @@ export const TimeSlotAnswer = oneOf(TimeSlot);
 /** Largest page Brusnika serves. */
 export const MAX_PER_PAGE = 100;
 
-const QueryId = z.coerce.number().int().positive();
+const QueryId = z.coerce
+  .number()
+  .int({ error: (issue) => (issue.code === 'too_big' ? `an id is at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1)` : 'an id is a whole number') })
+  .positive('an id is positive');
 const Paging = {
   page: z.coerce.number().int().min(1).optional(),
   per_page: z.coerce.number().int().min(1).max(MAX_PER_PAGE, `per_page is at most ${MAX_PER_PAGE}`).optional(),
@@ -393,7 +396,12 @@ export interface CreateVisitRequest {
 // What the orchestrator accepts: POST /api/v1/bookings with provider "brusnika".
 
 /** An id in Brusnika, with a message that says which. */
-const IdOf = (what: string) => z.number({ error: `${what} is required: a positive whole number` }).int(`${what} is a whole number`).positive(`${what} is positive`);
+const IdOf = (what: string) =>
+  z
+    .number({ error: `${what} is required: a positive whole number` })
+    // A JSON number above 2^53 has lost digits before it is read: refused, and said so.
+    .int({ error: (issue) => (issue.code === 'too_big' ? `${what} is at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1)` : `${what} is a whole number`) })
+    .positive(`${what} is positive`);
 
 const Agent = {
   /** The Kontur user acting (Brusnika's `agent_id`); the CRM refuses a blocked one or one with no bookings left. */

@@ -61,7 +61,10 @@ function brusnikaCatalogueRoutes(endpoint: ProviderEndpoint): Router {
 
 /** What a read-through answers: Brusnika's page, or its refusal in the API's words. */
 const CATALOGUE_ANSWERS: RouteDoc['responses'] = {
-  200: { description: "Brusnika's page: {data, meta}" },
+  200: {
+    description: "Brusnika's page, its fields kept (a premise's price is a string of its exact digits)",
+    schema: z.looseObject({ data: z.array(z.record(z.string(), z.unknown())), meta: z.record(z.string(), z.unknown()).optional() }),
+  },
   400: { description: 'Invalid query: every bad or unknown filter is named' },
   401: { description: 'Missing, malformed or unknown API token' },
   422: { description: "Brusnika refused; its words are kept" },

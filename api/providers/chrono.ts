@@ -109,7 +109,7 @@ const ROUTE_DOCS: RouteDoc[] = [
     summary: "A user's bookings at chrono, with the seed's filters, read through",
     query: UserBookingsQuery,
     responses: {
-      200: { description: "chrono's bookings of the user" },
+      200: { description: "chrono's bookings of the user, its fields kept", schema: z.object({ bookings: z.array(z.record(z.string(), z.unknown())) }) },
       400: { description: 'Invalid query: every bad filter is named' },
       401: { description: 'Missing, malformed or unknown API token' },
       422: { description: "chrono refused; its words are kept" },

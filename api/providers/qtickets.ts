@@ -92,15 +92,22 @@ const CATALOGUE_ANSWERS: RouteDoc['responses'] = {
   503: { description: 'qtickets is unreachable; try again after Retry-After' },
 };
 
+const anObject = z.record(z.string(), z.unknown());
+
 const CATALOGUE_DOCS: RouteDoc[] = [
-  { method: 'get', path: '/events', summary: 'Upcoming shows on sale, read through', responses: CATALOGUE_ANSWERS },
+  {
+    method: 'get',
+    path: '/events',
+    summary: 'Upcoming shows on sale, read through',
+    responses: { ...CATALOGUE_ANSWERS, 200: { description: "qtickets' shows, as it lists them", schema: z.object({ events: z.array(anObject) }) } },
+  },
   {
     method: 'get',
     path: '/events/{eventId}/seats',
     summary: "A show's zones and seats with prices, read through",
     params: z.object({ eventId: z.int().positive().meta({ description: 'a qtickets event id' }) }),
     query: z.object({ show_id: z.int().positive().optional() }),
-    responses: CATALOGUE_ANSWERS,
+    responses: { ...CATALOGUE_ANSWERS, 200: { description: "qtickets' zones and seats of the show", schema: anObject } },
   },
 ];
 
