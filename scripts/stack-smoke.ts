@@ -15,7 +15,7 @@
  * (its output in .data/stack-smoke.log) and stops it at the end, which is checked too.
  * Ends with `N passed, N failed`; exits 1 on any failure.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -376,6 +376,10 @@ async function main(): Promise<number> {
     if (state?.ready && alive(state.pid)) {
       say(`using the stack that is up (pid ${state.pid})`);
     } else {
+      if (state && !alive(state.pid)) {
+        say('a stack was killed without stopping: npm run stack:stop cleans up first');
+        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', 'stop'], { cwd: projectRoot, stdio: 'inherit' });
+      }
       stack = await startStack();
       state = readState()!;
       say(`the stack is up in ${Math.round((Date.now() - t0) / 1000)} s`);

@@ -224,6 +224,12 @@ function stopPostgres(tools: StackTools): void {
   if (!stopped.ok) complain(`pg_ctl stop: ${stopped.output}`);
 }
 
+/** A readiness check asked again only until it passes (the UI logs every request). */
+function once(check: () => Promise<boolean>): () => Promise<boolean> {
+  let passed = false;
+  return async () => (passed ||= await check());
+}
+
 function tail(file: string, lines: number): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -505,7 +511,7 @@ class StackRunner {
       [
         ['the simulators to listen', async () => (await Promise.all(Object.values(this.config.simulatorPorts).map((port) => portAnswers(port)))).every(Boolean)],
         [`${health} to answer 200`, () => httpOk(health)],
-        [`the Temporal UI on port ${this.config.uiPort}`, () => httpOk(`http://${HOST}:${this.config.uiPort}/`)],
+        [`the Temporal UI on port ${this.config.uiPort}`, once(() => httpOk(`http://${HOST}:${this.config.uiPort}/`))],
         [
           `${WORKERS} workers to poll task queue ${this.config.taskQueue}`,
           async () => new Set(await taskQueuePollers(this.config.temporalAddress, this.config.namespace, this.config.taskQueue)).size >= WORKERS,
