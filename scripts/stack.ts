@@ -49,7 +49,7 @@ import {
   waitForAll,
 } from './processes';
 import { projectRoot } from './temporal-cli';
-import { TEMPORAL_SERVER_VERSION, ensureStackTools, type StackTools } from './temporal-server';
+import { TEMPORAL_SERVER_VERSION, ensurePostgres, ensureStackTools, type StackTools } from './temporal-server';
 
 const WORKERS = 2;
 const dataDir = path.join(projectRoot, '.data');
@@ -178,15 +178,17 @@ const { say, complain } = output;
 // ---------------------------------------------------------------------------------------
 // PostgreSQL
 
+type PgTools = Pick<StackTools, 'postgresBin'>;
+
 /** As root, PostgreSQL's programs run as the `postgres` user (initdb and postgres refuse root). */
 const asRoot = process.getuid?.() === 0;
 
-function pgCommand(tools: StackTools, program: string, args: string[]): [string, string[]] {
+function pgCommand(tools: PgTools, program: string, args: string[]): [string, string[]] {
   const binary = path.join(tools.postgresBin, program);
   return asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
 }
 
-function runPg(tools: StackTools, program: string, args: string[], timeoutMs = 120_000): { ok: boolean; output: string } {
+function runPg(tools: PgTools, program: string, args: string[], timeoutMs = 120_000): { ok: boolean; output: string } {
   const [cmd, argv] = pgCommand(tools, program, args);
   const result = spawnSync(cmd, argv, { cwd: os.tmpdir(), encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? result.error.message : ''}`.trim() };
@@ -213,11 +215,11 @@ function initPostgres(tools: StackTools, config: StackConfig): void {
   );
 }
 
-function postgresRunning(tools: StackTools): boolean {
+function postgresRunning(tools: PgTools): boolean {
   return fs.existsSync(path.join(pgData, 'postmaster.pid')) && runPg(tools, 'pg_ctl', ['-D', pgData, 'status']).ok;
 }
 
-function stopPostgres(tools: StackTools): void {
+function stopPostgres(tools: PgTools): void {
   if (!postgresRunning(tools)) return;
   say('stopping PostgreSQL');
   const stopped = runPg(tools, 'pg_ctl', ['-D', pgData, '-m', 'fast', '-w', '-t', '60', 'stop'], 90_000);
@@ -440,7 +442,8 @@ class StackRunner {
     this.supervisor.track({ stop: async () => fs.rmSync(stackStateFile, { force: true }) });
     await checkPortsFree(this.config);
 
-    const tools = ensureStackTools();
+    const tools = await ensureStackTools();
+    if (this.supervisor.stopping) return;
     say(`tools ready in ${Math.round((Date.now() - t0) / 1000)} s`);
     startPostgres(tools, this.config);
     this.supervisor.track({ stop: async () => stopPostgres(tools) });
@@ -611,7 +614,7 @@ async function stopStack(): Promise<number> {
       if (alive(pid)) signalGroup(pid, 'SIGKILL');
     }
   }
-  if (fs.existsSync(path.join(pgData, 'postmaster.pid'))) stopPostgres(ensureStackTools());
+  if (fs.existsSync(path.join(pgData, 'postmaster.pid'))) stopPostgres({ postgresBin: ensurePostgres() });
   else if (!state) say('no stack is running');
   fs.rmSync(stackStateFile, { force: true });
   say('stopped');

@@ -16,7 +16,7 @@
  * Run directly (`npx tsx scripts/temporal-server.ts`) it provisions everything and
  * prints the paths.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,15 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function lastLines(text: string, n = 15): string {
   return text.trim().split('\n').slice(-n).map((line) => `    ${line}`).join('\n');
 }
@@ -71,6 +80,38 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
   });
   if (result.error) return { ok: false, output: result.error.message };
   return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
+/**
+ * A long build, asynchronously: the runner still answers Ctrl-C and `npm run stack:stop`
+ * meanwhile, and the build (its whole process group) is killed when the runner exits.
+ */
+function runLong(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: os.tmpdir(), env, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-64 * 1024);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const kill = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(process.platform === 'win32' ? child.pid : -child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    };
+    process.on('exit', kill);
+    child.on('error', (err) => {
+      process.off('exit', kill);
+      resolve({ ok: false, output: err.message });
+    });
+    child.on('close', (code) => {
+      process.off('exit', kill);
+      resolve({ ok: code === 0, output });
+    });
+  });
 }
 
 function findGo(): string {
@@ -96,15 +137,19 @@ function goEnv(gobin: string): NodeJS.ProcessEnv {
  * `go install` of `packages` into `dir`, each binary renamed as `names` says; nothing is
  * done when they are all there.
  */
-function goInstall(dir: string, packages: string[], names: Record<string, string>, extraArgs: string[], what: string): void {
+async function goInstall(dir: string, packages: string[], names: Record<string, string>, extraArgs: string[], what: string): Promise<void> {
   if (Object.values(names).every((name) => isExecutableFile(path.join(dir, name)))) return;
   const go = findGo();
   const scratch = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(scratch, { recursive: true, force: true });
+  // Left by builds that were stopped (their runner is gone).
+  for (const entry of fs.existsSync(toolsDir) ? fs.readdirSync(toolsDir) : []) {
+    const match = new RegExp(`^${path.basename(dir).replace(/\./g, '\\.')}\\.tmp-(\\d+)$`).exec(entry);
+    if (match && (Number(match[1]) === process.pid || !alive(Number(match[1])))) fs.rmSync(path.join(toolsDir, entry), { recursive: true, force: true });
+  }
   fs.mkdirSync(scratch, { recursive: true });
   log(`building ${what} with ${go} into ${path.relative(projectRoot, dir)} (minutes the first time, seconds with a warm Go cache)`);
   const started = Date.now();
-  const built = run(go, ['install', ...extraArgs, ...packages], { env: goEnv(scratch), timeoutMs: 60 * 60_000 });
+  const built = await runLong(go, ['install', ...extraArgs, ...packages], goEnv(scratch));
   if (!built.ok) {
     fs.rmSync(scratch, { recursive: true, force: true });
     throw new Error(`building ${what} failed:\n${lastLines(built.output)}`);
@@ -121,8 +166,8 @@ function goModCache(): string {
   return out.output.trim();
 }
 
-function ensureServer(): { server: string; sqlTool: string } {
-  goInstall(
+async function ensureServer(): Promise<{ server: string; sqlTool: string }> {
+  await goInstall(
     serverDir,
     [`${SERVER_MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`],
     { server: 'temporal-server', sql: 'temporal-sql-tool' },
@@ -133,8 +178,8 @@ function ensureServer(): { server: string; sqlTool: string } {
   return { server: path.join(serverDir, 'temporal-server'), sqlTool: path.join(serverDir, 'temporal-sql-tool') };
 }
 
-function ensureUi(): { uiServer: string; uiRoot: string } {
-  goInstall(uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], { server: 'temporal-ui-server' }, ['-ldflags=-s -w'], `the Temporal UI server v${TEMPORAL_UI_VERSION}`);
+async function ensureUi(): Promise<{ uiServer: string; uiRoot: string }> {
+  await goInstall(uiDir, [`${UI_MODULE}/cmd/server@v${TEMPORAL_UI_VERSION}`], { server: 'temporal-ui-server' }, ['-ldflags=-s -w'], `the Temporal UI server v${TEMPORAL_UI_VERSION}`);
   // The temporalio/ui image's config: base.yaml, then docker.yaml, a template of the
   // TEMPORAL_* variables. Our base.yaml only binds it to loopback, as the rest of the stack.
   const configDir = path.join(uiDir, 'config');
@@ -166,7 +211,8 @@ function findPostgresBin(): string | undefined {
   return undefined;
 }
 
-function ensurePostgres(): string {
+/** PostgreSQL's bin folder, installed with apt-get when missing. */
+export function ensurePostgres(): string {
   const found = findPostgresBin();
   if (found) return found;
   if (process.platform !== 'linux' || !isExecutableFile('/usr/bin/apt-get')) {
@@ -184,16 +230,17 @@ function ensurePostgres(): string {
   return bin;
 }
 
-export function ensureStackTools(): StackTools {
+export async function ensureStackTools(): Promise<StackTools> {
   const postgresBin = ensurePostgres();
-  return { ...ensureServer(), ...ensureUi(), postgresBin };
+  return { ...(await ensureServer()), ...(await ensureUi()), postgresBin };
 }
 
 if (require.main === module) {
-  try {
-    process.stdout.write(`${JSON.stringify(ensureStackTools(), null, 2)}\n`);
-  } catch (err) {
-    log(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  }
+  ensureStackTools().then(
+    (tools) => process.stdout.write(`${JSON.stringify(tools, null, 2)}\n`),
+    (err: unknown) => {
+      log(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    },
+  );
 }
