@@ -421,7 +421,11 @@ async function main(): Promise<number> {
     else record('the stack stops cleanly', new Error(`exit ${code}${leftovers ? `, ${path.relative(projectRoot, stackStateFile)} left behind` : ''}:\n${logTail(20)}`));
     if (code === -1) stack.child.kill('SIGKILL');
   }
-  if (failed > 0 && stack) say(`the stack's output is in ${path.relative(projectRoot, smokeLog)}`);
+  if (failed > 0 && stack) {
+    say(`the stack's output is in ${path.relative(projectRoot, smokeLog)}`);
+    // CI keeps nothing but this output: the end of the stack's too.
+    if (process.env.CI) process.stdout.write(`${logTail(80)}\n`);
+  }
   say(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
