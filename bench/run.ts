@@ -32,6 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { BookLayoutRequest } from '../activities/oks/contract';
 import { oksTimingFrom } from '../api/providers/oks';
 import { startBrusnikaSimulator } from '../simulators/brusnika';
@@ -550,16 +551,12 @@ async function main(): Promise<void> {
   const histories: Record<string, Record<string, number>> = {};
   for (const [provider, id] of Object.entries(historyIds)) {
     const history = await client.workflow.getHandle(id).fetchHistory();
+    const events = (JSON.parse(historyToJSON(history)) as { events: { eventType: string }[] }).events;
     const counts: Record<string, number> = {};
-    for (const event of history.events ?? []) {
-      const type = String(event.eventType ?? '');
-      counts[type] = (counts[type] ?? 0) + 1;
-    }
+    for (const event of events) counts[event.eventType] = (counts[event.eventType] ?? 0) + 1;
     histories[provider] = counts;
-    const total = history.events?.length ?? 0;
-    const upserts = Object.entries(counts)
-      .filter(([type]) => /UPSERT|PROPERTIES_MODIFIED|UPSERT_WORKFLOW_SEARCH/.test(type) || type === '30' || type === '34')
-      .reduce((sum, [, n]) => sum + n, 0);
+    const total = events.length;
+    const upserts = (counts.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES ?? 0) + (counts.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED ?? 0);
     row({ part: provider, measure: `history events (${upserts} upserts)`, value: total, unit: 'events', target: { limit: 40, kind: 'max' } });
   }
   extra.histories = histories;
@@ -577,7 +574,7 @@ async function main(): Promise<void> {
     await until(`${OPEN} bookings held`, async () => {
       const list = await call('GET', '/api/v1/bookings?provider=oks&status=processing&limit=1');
       const pending = await call('GET', '/api/v1/bookings?provider=oks&status=pending&limit=1');
-      return list.json.length === 0 && pending.json.length === 0;
+      return list.json.bookings.length === 0 && pending.json.bookings.length === 0;
     }, 30 * 60_000);
     const heldMs = performance.now() - t0;
     await delay(2_000);
