@@ -274,6 +274,9 @@ const FORMAT_PATTERNS: Record<string, string> = {
 /** JavaScript's `\s` (Python's differs: it has \x1c-\x1f and \x85, not \ufeff). */
 const JS_WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
 
+/** A pattern for a string that is not blank once trimmed (JavaScript's trim removes exactly its `\s`). */
+export const NOT_BLANK = `[^${JS_WHITESPACE}]`;
+
 /**
  * A JavaScript pattern as every JSON Schema tool reads it: without the `u` flag,
  * `\d` and `\w` are ASCII in JavaScript but Unicode in Python's `re`, and `\s` is not

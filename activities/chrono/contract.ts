@@ -160,6 +160,11 @@ export const PresenceRequest = z
   .refine((p) => !Object.keys(p.extra_data ?? {}).includes(ORCHESTRATOR_KEY), {
     message: `extra_data may not hold ${ORCHESTRATOR_KEY}`,
     path: ['extra_data'],
+  })
+  // The same rules, for the OpenAPI document.
+  .meta({
+    not: { properties: { user_was_present: { const: true }, user_absence_reason: { minLength: 1 } }, required: ['user_was_present', 'user_absence_reason'] },
+    allOf: [{ properties: { extra_data: { propertyNames: { not: { enum: ['user_was_present', 'user_absence_reason', ORCHESTRATOR_KEY] } } } } }],
   });
 export type PresenceRequest = z.infer<typeof PresenceRequest>;
 

@@ -14,6 +14,8 @@ import {
   BrusnikaBookingRequest,
   BuildingsQuery,
   CitiesQuery,
+  ClientDetails,
+  CreateAgencyRequest,
   PremisesQuery,
   ProjectsQuery,
   SectionsQuery,
@@ -24,6 +26,11 @@ import { durationsFrom } from '../../config/env';
 import { type BrusnikaTiming, brusnikaBooking } from '../../workflows/brusnika';
 import { providerApiError, validate } from '../errors';
 import { cancelAction, type ProviderBinding, type RouteDoc, refuseOtherMethods } from './binding';
+import { NOT_BLANK } from '../openapi';
+
+// A client's name and an agency's title are trimmed before they are checked: the OpenAPI document says they are not blank.
+z.globalRegistry.add(ClientDetails.shape.fullname, { pattern: NOT_BLANK });
+z.globalRegistry.add(CreateAgencyRequest.shape.title, { pattern: NOT_BLANK });
 
 /** `BRUSNIKA_DECISION_DEADLINE=2h` and the like: every brusnika duration can be changed. */
 export const brusnikaTimingFrom = (env: Record<string, string | undefined>): Partial<BrusnikaTiming> =>

@@ -1,4 +1,5 @@
 /** hotels24 in the API: hotel booking requests, the answers at its stops, durations from HOTELS24_* variables. */
+import { z } from 'zod';
 import { durationsFrom } from '../../config/env';
 import {
   AcceptAnswer,
@@ -12,6 +13,35 @@ import {
   requisites,
 } from '../../workflows/hotels24';
 import { cancelAction, type ProviderBinding } from './binding';
+import { NOT_BLANK } from '../openapi';
+
+/**
+ * What hotels24's contract checks beyond what zod tells the OpenAPI document, said
+ * in it (metadata on the contract's own schemas; their checks are unchanged): dates
+ * are days of the calendar, names and tariffs are not blank, a recovery's amount is
+ * in its unit's range. Two rules JSON Schema cannot state stay in the descriptions:
+ * departure after arrival, at most one living person per room.
+ */
+function documentHotels24Checks(): void {
+  const shape = Hotels24BookingRequest.shape;
+  // One schema serves both dates (and accept's corrections).
+  z.globalRegistry.add(shape.arrival_date, { pattern: z.regexes.date.source, description: 'a day of the calendar, YYYY-MM-DD; departure_date after arrival_date' });
+  const block = shape.blocks.element;
+  z.globalRegistry.add(block, { description: 'at most one living person per room (living.length <= quantity)' });
+  z.globalRegistry.add(block.shape.tariff, { pattern: NOT_BLANK });
+  z.globalRegistry.add(block.shape.recovery.unwrap(), {
+    oneOf: [
+      { properties: { unit: { const: 'day' }, amount: { minimum: 1, maximum: 9 } } },
+      { properties: { unit: { const: 'percent' }, amount: { minimum: 10, maximum: 100 } } },
+    ],
+  });
+  const living = block.shape.living.unwrap().element;
+  z.globalRegistry.add(living.shape.first_name, { pattern: NOT_BLANK });
+  z.globalRegistry.add(living.shape.last_name.unwrap(), { pattern: NOT_BLANK });
+  z.globalRegistry.add(Requisites.shape.first_name, { pattern: NOT_BLANK });
+  z.globalRegistry.add(Requisites.shape.last_name, { pattern: NOT_BLANK });
+}
+documentHotels24Checks();
 
 /** `HOTELS24_CONDITIONS_DECISION=2h` and the like: every hotels24 duration can be set. */
 export const hotels24TimingFrom = (env: Record<string, string | undefined>): Partial<Hotels24Timing> =>
