@@ -5,12 +5,18 @@
  * `completeBooking` update. Bundled by the bench itself onto its own task queue:
  * what Temporal costs on this machine, without the booking kit.
  */
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { BookingStatus } from '../workflows/search-attributes';
 
 export interface CeilingShape {
   before: number;
   wait: boolean;
   after: number;
+  /**
+   * Mirror every step to a search attribute and the memo, as the booking record does
+   * (workflows/booking-record.ts): what those upserts cost, without the rest of the kit.
+   */
+  upserts?: boolean;
 }
 
 export interface CeilingView {
@@ -37,14 +43,25 @@ export async function ceilingBooking(shape: CeilingShape): Promise<CeilingView> 
     await condition(() => view.status === 'completed');
     return view;
   });
-  for (let i = 0; i < shape.before; i++) await benchNoop(i);
+  const mirror = (step: string): void => {
+    if (!shape.upserts) return;
+    upsertSearchAttributes([{ key: BookingStatus, value: step }]);
+    upsertMemo({ summary: `ceiling ${step}` });
+  };
+  mirror('processing');
+  for (let i = 0; i < shape.before; i++) {
+    await benchNoop(i);
+    mirror(`step ${i}`);
+  }
   if (shape.wait) {
     view.status = 'held';
+    mirror('held');
     view.at.held = Date.now();
     await condition(() => answered, '1 day');
   }
   for (let i = 0; i < shape.after; i++) await benchNoop(shape.before + i);
   view.status = 'completed';
+  mirror('completed');
   view.at.completed = Date.now();
   return view;
 }

@@ -92,6 +92,22 @@ async function stopChild(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promis
   clearTimeout(timer);
 }
 
+/** CPU time (user + system, every thread) a process has used so far, in ms. */
+function cpuMs(proc: Proc): number {
+  const fields = fs.readFileSync(`/proc/${proc.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Processes whose CPU time each load is charged with; the bench process itself (simulators and load) as `bench`. */
+const accounted: Record<string, Proc> = {};
+
+function cpuSnapshot(): Record<string, number> {
+  const own = process.cpuUsage();
+  const out: Record<string, number> = { bench: (own.user + own.system) / 1000 };
+  for (const [name, proc] of Object.entries(accounted)) out[name] = cpuMs(proc);
+  return out;
+}
+
 function rssMiB(proc: Proc): number {
   const status = fs.readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
@@ -139,7 +155,7 @@ async function startServer(cli: string, kind: ServerKind, dbFilename?: string, p
 }
 
 async function startWorker(mode: 'product' | 'ceiling', env: NodeJS.ProcessEnv): Promise<Proc> {
-  const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=worker-${mode}-${Date.now()}.cpuprofile`] : [];
+  const prof = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles', `worker-${mode}`)}`] : [];
   const proc = spawnChild(`worker ${mode}`, process.execPath, [...prof, '--import', 'tsx', 'bench/worker.ts', mode], env);
   await new Promise<void>((resolve, reject) => {
     proc.child.stdout!.on('data', (chunk: Buffer) => {
@@ -182,6 +198,8 @@ interface Sample {
 
 interface Load {
   name: string;
+  /** CPU ms per booking, by process. */
+  cpuPerBooking?: Record<string, number>;
   bookings: number;
   wallMs: number;
   perSecond: number;
@@ -210,13 +228,18 @@ function summarize(name: string, samples: Sample[], wallMs: number): Load {
 
 /** `count` bookings, `inFlight` at a time: the peak rate. */
 async function closedLoop(name: string, count: number, one: (i: number) => Promise<Sample>): Promise<Load> {
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   const samples = await pool(
     Array.from({ length: count }, (_, i) => i),
     IN_FLIGHT,
     (i) => one(i),
   );
-  return summarize(name, samples, performance.now() - started);
+  const load = summarize(name, samples, performance.now() - started);
+  const cpuAfter = cpuSnapshot();
+  load.cpuPerBooking = Object.fromEntries(Object.keys(cpuBefore).map((k) => [k, Math.round((cpuAfter[k]! - cpuBefore[k]!) / count)]));
+  if (name !== 'warm-up') say(`          ${name}: CPU ms a booking ${Object.entries(load.cpuPerBooking).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return load;
 }
 
 /** `count` bookings started at `perSecond`, whatever is in flight: latency at a given rate. */
@@ -504,8 +527,9 @@ async function main(): Promise<void> {
   const apiPort = await freePort();
   const env = stackEnv(server.address, sims, apiPort);
   const [productWorker, ceilingWorker] = await Promise.all([startWorker('product', env), startWorker('ceiling', { ...env, TEMPORAL_TASK_QUEUE: CEILING_QUEUE })]);
-  const apiProf = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`, `--cpu-prof-name=api-${Date.now()}.cpuprofile`] : [];
+  const apiProf = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles', 'api')}`] : [];
   const api = spawnChild('api', process.execPath, [...apiProf, '--import', 'tsx', 'api/main.ts'], env);
+  Object.assign(accounted, { server: server.proc, worker: productWorker, ceiling: ceilingWorker, api });
   const base = `http://127.0.0.1:${apiPort}`;
   await until('the API', async () => (await fetch(`${base}/health`)).ok);
   const call = apiCaller(base);
@@ -538,6 +562,9 @@ async function main(): Promise<void> {
       const byUpdate = await closedLoop('oks ceiling by update', BOOKINGS, () => ceilingViaClient(client, p.shape, 'update'));
       loads[byUpdate.name] = byUpdate;
       row({ part: 'oks', measure: 'ceiling, answered by update', value: byUpdate.perSecond, unit: '/s' });
+      const withUpserts = await closedLoop('oks ceiling with upserts', BOOKINGS, () => ceilingViaClient(client, { ...p.shape, upserts: true }, 'signal'));
+      loads[withUpserts.name] = withUpserts;
+      row({ part: 'oks', measure: 'ceiling, a SA + memo upsert per step', value: withUpserts.perSecond, unit: '/s' });
     }
     row({ part: p.provider, measure: 'API start p50 / p99 (peak)', value: viaTheApi.startP50, unit: `/ ${viaTheApi.startP99.toFixed(0)} ms` });
     const half = await openLoop(`${p.provider} API half rate`, Math.max(20, Math.round(BOOKINGS / 2)), viaTheApi.perSecond / 2, (i) => viaApi(call, p, i));
@@ -563,6 +590,8 @@ async function main(): Promise<void> {
 
   // Open bookings: oks held, waiting for a person.
   if (wanted('open') && OPEN > 0) {
+    row({ part: 'open', measure: 'worker RSS before', value: rssMiB(productWorker), unit: 'MiB' });
+    row({ part: 'open', measure: 'server RSS before', value: rssMiB(server.proc), unit: 'MiB' });
     const oks = paths[0]!;
     const t0 = performance.now();
     const ids = await pool(
@@ -593,6 +622,7 @@ async function main(): Promise<void> {
   }
 
   await connection.close();
+  for (const key of Object.keys(accounted)) delete accounted[key];
   await stopChild(api);
   await Promise.all([stopChild(productWorker), stopChild(ceilingWorker)]);
   await stopChild(server.proc);
@@ -605,6 +635,7 @@ async function main(): Promise<void> {
       const db = path.join(dataDir, `${kind.replace('+', '-')}.db`);
       const s = await startServer(cli, kind, db);
       const w = await startWorker('ceiling', { ...env, TEMPORAL_ADDRESS: s.address, TEMPORAL_TASK_QUEUE: CEILING_QUEUE });
+      Object.assign(accounted, { server: s.proc, ceiling: w });
       const conn = await Connection.connect({ address: s.address });
       const c = new Client({ connection: conn });
       await closedLoop('warm-up', 20, () => ceilingViaClient(c, paths[0]!.shape, 'signal'));

@@ -5,7 +5,8 @@
  * bundled here, with one do-nothing activity. Both take the same worker
  * options: BENCH_WORKER_OPTIONS (JSON, e.g. {"maxCachedWorkflows":2000}) on top
  * of the SDK's defaults, so a product change can be measured without touching
- * the product. Prints `ready` once polling.
+ * the product; BENCH_WORKFLOWS bundles another module of the product's workflows.
+ * Prints `ready` once polling.
  */
 import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
@@ -26,7 +27,11 @@ async function main(): Promise<void> {
           connection,
           namespace: 'default',
           taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
-          workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet }),
+          workflowBundle: await bundleWorkflowCode({
+            // BENCH_WORKFLOWS: another module of the product's workflows (e.g. bench/oks-workflows.ts), to measure a bundle change.
+            workflowsPath: process.env.BENCH_WORKFLOWS ? path.resolve(process.env.BENCH_WORKFLOWS) : require.resolve('../workflows'),
+            logger: quiet,
+          }),
           activities: activitiesFor(workerEndpointsFrom(process.env), logger),
           shutdownGraceTime: '2 seconds',
           ...extra,
