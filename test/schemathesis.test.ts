@@ -65,10 +65,14 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401"]
 let sims: SimulatedProviders;
 let stack: Stack;
 
+let schemathesis: string;
+
 beforeAll(async () => {
+  // First: a first run installs it with pip (a minute), which blocks this process.
+  schemathesis = ensureSchemathesis();
   sims = await startSimulatedProviders();
   stack = await startStack({ providers: sims.providers, bindings: sims.bindings });
-});
+}, 10 * 60_000);
 
 afterAll(async () => {
   await stack?.close();
@@ -78,7 +82,7 @@ afterAll(async () => {
 /** Runs the CLI without blocking this process: the API it tests answers from here. */
 function runSchemathesis(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ensureSchemathesis(), args, {
+    const child = spawn(schemathesis, args, {
       env: { ...process.env, NO_COLOR: '1', COLUMNS: '160', SCHEMATHESIS_TELEMETRY: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
