@@ -33,7 +33,7 @@ const CHECKS = [
   'ignored_auth',
 ];
 
-/** Stateful checks (they need links between operations, which the document does not give). */
+/** Checks of what was deleted and of another caller's objects: the API deletes nothing, and the run has one token (test/<provider>.test.ts check other clients' bookings). */
 const OFF = ['use_after_free', 'ensure_resource_availability', 'object_level_authorization'];
 
 /**
