@@ -2,7 +2,7 @@
  * What `npm start` (scripts/dev.ts) and `npm run stack` (scripts/stack.ts) share: child
  * processes in their own process groups with every output line prefixed by their name,
  * a supervisor that stops them in the reverse order of their start (on Ctrl-C/SIGTERM, or
- * when one of them dies), and the readiness probes (a port, Temporal, a task queue's
+ * when one of them dies, unless it is to be started again), and the readiness probes (a port, Temporal, a task queue's
  * pollers, an HTTP 200).
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
@@ -167,8 +167,10 @@ export class Supervisor {
   }
 
   /**
-   * Starts a child and tracks it. When it exits while the supervisor is not stopping, the
-   * rest is stopped and the runner exits 1 (`what` names it in that message).
+   * Starts a child and tracks it. When it exits while the supervisor is not stopping, it is
+   * started again after `restartDelayMs` when that is given (`onStart` hears of each new
+   * process); otherwise the rest is stopped and the runner exits 1 (`what` names it in that
+   * message).
    */
   spawn(spec: {
     name: string;
@@ -181,27 +183,54 @@ export class Supervisor {
     cwd?: string;
     logFile?: string;
     onExit?: (how: string) => void;
+    restartDelayMs?: number;
+    onStart?: (running: Running) => void;
   }): Running {
-    const running = startProcess(
-      this.output,
-      spec.name,
-      spec.index,
-      spec.command,
-      spec.args,
-      spec.env,
-      (code, signal) => {
-        const how = signal ? `signal ${signal}` : `code ${code}`;
-        spec.onExit?.(how);
-        if (!this.stoppingNow) {
+    let stopped = false;
+    let restartTimer: NodeJS.Timeout | undefined;
+    const start = (): Running => {
+      const running = startProcess(
+        this.output,
+        spec.name,
+        spec.index,
+        spec.command,
+        spec.args,
+        spec.env,
+        (code, signal) => {
+          const how = signal ? `signal ${signal}` : `code ${code}`;
+          spec.onExit?.(how);
+          if (this.stoppingNow || stopped) return;
+          if (spec.restartDelayMs !== undefined) {
+            this.output.complain(`${spec.what ?? spec.name} exited (${how}): starting it again in ${spec.restartDelayMs / 1000} s`);
+            restartTimer = setTimeout(() => {
+              restartTimer = undefined;
+              if (!this.stoppingNow && !stopped) current = start();
+            }, spec.restartDelayMs);
+            return;
+          }
           this.output.complain(`${spec.what ?? spec.name} exited unexpectedly (${how}): stopping everything`);
           void this.shutdown(1);
-        }
+        },
+        spec.cwd,
+        spec.logFile,
+      );
+      spec.onStart?.(running);
+      return running;
+    };
+    let current = start();
+    this.track({
+      stop: async () => {
+        stopped = true;
+        if (restartTimer) clearTimeout(restartTimer);
+        await stopProcess(this.output, current, spec.graceMs);
       },
-      spec.cwd,
-      spec.logFile,
-    );
-    this.track({ stop: () => stopProcess(this.output, running, spec.graceMs), kill: () => signalProcess(running.child, 'SIGKILL') });
-    return running;
+      kill: () => {
+        stopped = true;
+        if (restartTimer) clearTimeout(restartTimer);
+        signalProcess(current.child, 'SIGKILL');
+      },
+    });
+    return current;
   }
 
   private onSignal(signal: NodeJS.Signals): void {

@@ -15,14 +15,13 @@
  * (its output in .data/stack-smoke.log) and stops it at the end, which is checked too.
  * Ends with `N passed, N failed`; exits 1 on any failure.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common';
 import { delay } from './processes';
 import { type StackState, stackStateFile } from './stack';
+import { type StartedStack, alive, cleanUpKilledStack, control, logTail, readState, startStack, stopStarted } from './stack-client';
 import { projectRoot } from './temporal-cli';
 
 const smokeLog = path.join(projectRoot, '.data', 'stack-smoke.log');
@@ -31,69 +30,21 @@ function say(message: string): void {
   process.stdout.write(`[smoke] ${message}\n`);
 }
 
-function readState(): StackState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(stackStateFile, 'utf8')) as StackState;
-  } catch {
-    return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function logTail(lines = 40): string {
-  try {
-    return fs.readFileSync(smokeLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // The stack
 
-interface Started {
-  child: ChildProcess;
-  exit: Promise<number>;
-}
-
-async function startStack(): Promise<Started> {
-  fs.mkdirSync(path.dirname(smokeLog), { recursive: true });
-  const log = fs.openSync(smokeLog, 'w');
-  say(`starting the stack (npm run stack; output in ${path.relative(projectRoot, smokeLog)})`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack.ts'], {
-    cwd: projectRoot,
-    stdio: ['ignore', log, log],
-    env: {
-      ...process.env,
-      NO_COLOR: '1',
+function startSmokeStack(): Promise<StartedStack> {
+  return startStack(
+    smokeLog,
+    {
       // The killed worker stays down while the smoke test runs: the other one must finish.
       STACK_WORKER_RESTART_DELAY: '600',
       // oks's task is looked at every second at most: a killed worker's poll is retried
       // after its heartbeat timeout (this + 30 s).
       OKS_TASK_POLL_MAX: '1s',
     },
-  });
-  fs.closeSync(log);
-  const exit = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  let exited: number | undefined;
-  void exit.then((code) => (exited = code));
-  // A cold Go build of the Temporal server takes minutes.
-  const deadline = Date.now() + 45 * 60_000;
-  for (;;) {
-    const state = readState();
-    if (state?.ready && state.pid === child.pid) return { child, exit };
-    if (exited !== undefined) throw new Error(`the stack exited (${exited}) before it was up:\n${logTail()}`);
-    if (Date.now() > deadline) throw new Error(`the stack was not up within 45 minutes:\n${logTail()}`);
-    await delay(1000);
-  }
+    say,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -181,17 +132,6 @@ class Api {
       await delay(1000);
     }
   }
-}
-
-async function control(simulator: string, route: string, json: unknown): Promise<unknown> {
-  const res = await fetch(`${simulator}/__control${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(json),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`simulator ${simulator}/__control${route} answered ${res.status}: ${await res.text()}`);
-  return res.json();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -358,7 +298,7 @@ async function failover(state: StackState, api: Api, temporal: Client, startedHe
 
 async function main(): Promise<number> {
   const t0 = Date.now();
-  let stack: Started | undefined;
+  let stack: StartedStack | undefined;
   let passed = 0;
   let failed = 0;
   const record = (name: string, error: unknown, detail?: string | void): void => {
@@ -376,11 +316,8 @@ async function main(): Promise<number> {
     if (state?.ready && alive(state.pid)) {
       say(`using the stack that is up (pid ${state.pid})`);
     } else {
-      if (state && !alive(state.pid)) {
-        say('a stack was killed without stopping: npm run stack:stop cleans up first');
-        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/stack.ts', 'stop'], { cwd: projectRoot, stdio: 'inherit' });
-      }
-      stack = await startStack();
+      if (state && !alive(state.pid)) cleanUpKilledStack(say);
+      stack = await startSmokeStack();
       state = readState()!;
       say(`the stack is up in ${Math.round((Date.now() - t0) / 1000)} s`);
     }
@@ -411,20 +348,15 @@ async function main(): Promise<number> {
   }
 
   if (stack) {
-    const t2 = Date.now();
     say('stopping the stack (SIGTERM)');
-    stack.child.kill('SIGTERM');
-    const timeout = delay(180_000).then(() => -1);
-    const code = await Promise.race([stack.exit, timeout]);
-    const leftovers = readState();
-    if (code === 0 && !leftovers) record(`the stack stops cleanly (${Math.round((Date.now() - t2) / 1000)} s)`, undefined);
-    else record('the stack stops cleanly', new Error(`exit ${code}${leftovers ? `, ${path.relative(projectRoot, stackStateFile)} left behind` : ''}:\n${logTail(20)}`));
-    if (code === -1) stack.child.kill('SIGKILL');
+    const stopped = await stopStarted(stack);
+    if (stopped.clean) record(`the stack stops cleanly (${stopped.seconds} s)`, undefined);
+    else record('the stack stops cleanly', new Error(`exit ${stopped.code}${readState() ? `, ${path.relative(projectRoot, stackStateFile)} left behind` : ''}:\n${logTail(smokeLog, 20)}`));
   }
   if (failed > 0 && stack) {
     say(`the stack's output is in ${path.relative(projectRoot, smokeLog)}`);
     // CI keeps nothing but this output: the end of the stack's too.
-    if (process.env.CI) process.stdout.write(`${logTail(80)}\n`);
+    if (process.env.CI) process.stdout.write(`${logTail(smokeLog, 80)}\n`);
   }
   say(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);

@@ -15,7 +15,10 @@
  * Ctrl-C / SIGTERM stops everything, newest first; so does `npm run stack -- stop` (or
  * `npm run stack:stop`) from another terminal. A worker that dies is started again after
  * STACK_WORKER_RESTART_DELAY (as compose's restart policy does); anything else that dies
- * stops the stack.
+ * stops the stack, unless STACK_RESTART=all: then it is started again after
+ * STACK_RESTART_DELAY seconds (3), as `npm run chaos` needs. .data/stack.json follows
+ * every restart (the pid of each child running now). PostgreSQL, run by pg_ctl, is
+ * restarted by restartPostgres.
  *
  * Ports (environment, defaults clear of `npm start`'s): STACK_TEMPORAL_PORT 7333 (gRPC;
  * the server's other ports follow it: history +1, matching +2, worker +6, HTTP +10,
@@ -23,7 +26,7 @@
  * STACK_POSTGRES_PORT 55432, simulators at config/providers.ts's port +
  * STACK_SIMULATOR_PORT_OFFSET (100: 4201...4205).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,16 +37,11 @@ import { PROVIDERS } from '../workflows/booking';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import {
   LOOPBACK as HOST,
-  type Running,
   Supervisor,
   createOutput,
   delay,
   httpOk,
-  isRunning,
   portAnswers,
-  signalProcess,
-  startProcess,
-  stopProcess,
   taskQueuePollers,
   temporalAnswers,
   waitForAll,
@@ -77,6 +75,12 @@ function retentionDaysFrom(raw: string | undefined): number {
   return Number(match[1]);
 }
 
+function restartFrom(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'workers') return false;
+  if (raw === 'all') return true;
+  throw new Error(`STACK_RESTART must be workers (the default) or all (is ${raw})`);
+}
+
 /** What the stack listens on and is called, from the environment. */
 function stackConfig(env: NodeJS.ProcessEnv = process.env) {
   const temporalPort = intFrom(env, 'STACK_TEMPORAL_PORT', 7333);
@@ -94,6 +98,9 @@ function stackConfig(env: NodeJS.ProcessEnv = process.env) {
     retentionDays: retentionDaysFrom(env.TEMPORAL_RETENTION),
     numHistoryShards: intFrom(env, 'NUM_HISTORY_SHARDS', 4),
     workerRestartDelayMs: intFrom(env, 'STACK_WORKER_RESTART_DELAY', 5) * 1000,
+    /** STACK_RESTART=all: the Temporal server, its UI, the simulators and the API are started again too when they die. */
+    restartAll: restartFrom(env.STACK_RESTART),
+    restartDelayMs: intFrom(env, 'STACK_RESTART_DELAY', 3) * 1000,
     simulatorPorts: Object.fromEntries(PROVIDERS.map((p) => [p, providerDefinitions[p].simulator.port + offset])) as Record<string, number>,
   };
 }
@@ -112,6 +119,10 @@ export interface StackState {
   taskQueue: string;
   /** Worker slot name → pid of the process running in it now. */
   workers: Record<string, number>;
+  /** Whether the stack starts again whatever dies (STACK_RESTART=all), not only workers. */
+  restartAll: boolean;
+  /** Where PostgreSQL listens (restarted with restartPostgres, by pg_ctl: it is not a child). */
+  postgresPort: number;
   simulators: Record<string, string>;
   tokens: { app: string; approver: string };
 }
@@ -226,6 +237,28 @@ function stopPostgres(tools: PgTools): void {
   if (!stopped.ok) complain(`pg_ctl stop: ${stopped.output}`);
 }
 
+/**
+ * PostgreSQL stopped at once (`pg_ctl stop -m immediate`: no checkpoint, recovered at the
+ * next start, as after a crash), left down for `downMs`, and started again on `port`: what
+ * `npm run chaos` does to a running stack (PostgreSQL is no child of the stack's, so no
+ * restart policy sees it die). Does not block the caller's event loop.
+ */
+export async function restartPostgres(port: number, downMs: number): Promise<void> {
+  const tools = { postgresBin: ensurePostgres() };
+  const run = (program: string, args: string[]): Promise<{ ok: boolean; output: string }> =>
+    new Promise((resolve) => {
+      const [cmd, argv] = pgCommand(tools, program, args);
+      execFile(cmd, argv, { cwd: os.tmpdir(), encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ ok: !err, output: `${stdout}${stderr}${err ? err.message : ''}`.trim() }),
+      );
+    });
+  const stopped = await run('pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', '-t', '60', 'stop']);
+  if (!stopped.ok) throw new Error(`pg_ctl stop -m immediate: ${stopped.output}`);
+  await delay(downMs);
+  const started = await run('pg_ctl', ['-D', pgData, '-l', pgLog, '-o', `-p ${port}`, '-w', '-t', '90', 'start']);
+  if (!started.ok) throw new Error(`PostgreSQL did not start again:\n${started.output}\n${tail(pgLog, 10)}`);
+}
+
 /** A readiness check asked again only until it passes (the UI logs every request). */
 function once(check: () => Promise<boolean>): () => Promise<boolean> {
   let passed = false;
@@ -332,52 +365,6 @@ async function registerNamespace(config: StackConfig): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Workers: restarted when they die, as a process manager would
-
-class WorkerSlot {
-  private running: Running | undefined;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
-
-  constructor(
-    readonly name: string,
-    private readonly index: number,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly restartDelayMs: number,
-    private readonly onChange: () => void,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.running && isRunning(this.running.child) ? this.running.child.pid : undefined;
-  }
-
-  start(): void {
-    const running = startProcess(output, this.name, this.index, process.execPath, ['--import', 'tsx', 'worker/main.ts'], this.env, (code, signal) => {
-      if (this.stopped) return;
-      complain(`${this.name} exited (${signal ? `signal ${signal}` : `code ${code}`}): starting it again in ${this.restartDelayMs / 1000} s`);
-      this.onChange();
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        if (!this.stopped) this.start();
-      }, this.restartDelayMs);
-    });
-    this.running = running;
-    this.onChange();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    if (this.running) await stopProcess(output, this.running, 30_000);
-  }
-
-  kill(): void {
-    this.stopped = true;
-    if (this.running) signalProcess(this.running.child, 'SIGKILL');
-  }
-}
-
-// ---------------------------------------------------------------------------------------
 // The run
 
 async function checkPortsFree(config: StackConfig): Promise<void> {
@@ -422,7 +409,6 @@ function alive(pid: number | undefined): boolean {
 
 class StackRunner {
   private readonly supervisor = new Supervisor(output);
-  private readonly workers: WorkerSlot[] = [];
   private readonly children: Record<string, number> = {};
   private ready = false;
 
@@ -463,7 +449,7 @@ class StackRunner {
       what: 'the Temporal server',
       logFile: temporalLog,
       onExit: (how) => {
-        temporalExited = how;
+        if (!this.config.restartAll) temporalExited = how;
         if (!this.supervisor.stopping) complain(`the end of ${path.relative(projectRoot, temporalLog)}:\n${tail(temporalLog, 20)}`);
       },
     });
@@ -501,11 +487,17 @@ class StackRunner {
       what: 'the Temporal UI server',
     });
     this.spawn({ name: 'simulators', index: 3, command: process.execPath, args: ['--import', 'tsx', 'scripts/simulators.ts'], env: this.env, graceMs: 15_000 });
+    // Workers are started again when they die (as compose's restart policy does).
     for (let i = 0; i < WORKERS; i++) {
-      const slot = new WorkerSlot(`worker-${i + 1}`, 4 + i, this.env, this.config.workerRestartDelayMs, () => this.writeState());
-      this.workers.push(slot);
-      this.supervisor.track(slot);
-      slot.start();
+      this.spawn({
+        name: `worker-${i + 1}`,
+        index: 4 + i,
+        command: process.execPath,
+        args: ['--import', 'tsx', 'worker/main.ts'],
+        env: this.env,
+        graceMs: 30_000,
+        restartDelayMs: this.config.workerRestartDelayMs,
+      });
     }
     this.spawn({ name: 'api', index: 6, command: process.execPath, args: ['--import', 'tsx', 'api/main.ts'], env: this.env, graceMs: 15_000 });
 
@@ -528,10 +520,21 @@ class StackRunner {
     this.printBanner(Math.round((Date.now() - t0) / 1000));
   }
 
+  /** Starts a child; with STACK_RESTART=all it is started again whenever it dies. The state file follows its pid. */
   private spawn(spec: Parameters<Supervisor['spawn']>[0]): void {
-    const running = this.supervisor.spawn(spec);
-    if (running.child.pid) this.children[spec.name] = running.child.pid;
-    this.writeState();
+    this.supervisor.spawn({
+      ...spec,
+      restartDelayMs: spec.restartDelayMs ?? (this.config.restartAll ? this.config.restartDelayMs : undefined),
+      onStart: (running) => {
+        if (running.child.pid) this.children[spec.name] = running.child.pid;
+        this.writeState();
+      },
+      onExit: (how) => {
+        delete this.children[spec.name];
+        this.writeState();
+        spec.onExit?.(how);
+      },
+    });
   }
 
   private state(): StackState {
@@ -539,13 +542,15 @@ class StackRunner {
     return {
       pid: process.pid,
       ready: this.ready,
-      children: { ...this.children, ...Object.fromEntries(this.workers.flatMap((w) => (w.pid ? [[w.name, w.pid]] : []))) },
+      children: { ...this.children },
       api: `http://localhost:${this.config.apiPort}`,
       ui: `http://localhost:${this.config.uiPort}`,
       temporalAddress: this.config.temporalAddress,
       namespace: this.config.namespace,
       taskQueue: this.config.taskQueue,
-      workers: Object.fromEntries(this.workers.flatMap((w) => (w.pid ? [[w.name, w.pid]] : []))),
+      workers: Object.fromEntries(Object.entries(this.children).filter(([name]) => name.startsWith('worker-'))),
+      restartAll: this.config.restartAll,
+      postgresPort: this.config.postgresPort,
       simulators: Object.fromEntries(PROVIDERS.map((p) => [p, `http://${HOST}:${this.config.simulatorPorts[p]}`])),
       tokens: {
         app: tokens.find((t) => (t[2] ?? 'app') === 'app')?.[0] ?? '',
