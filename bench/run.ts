@@ -553,6 +553,9 @@ async function main(): Promise<void> {
     row({ part: p.provider, measure: `ceiling (${shape})`, value: ceiling.perSecond, unit: '/s' });
     row({ part: p.provider, measure: `through the API (${p.what})`, value: viaTheApi.perSecond, unit: '/s' });
     row({ part: p.provider, measure: 'API / ceiling', value: viaTheApi.perSecond / ceiling.perSecond, unit: '', target: { limit: p.provider === 'oks' ? 0.6 : 0.5, kind: 'min' } });
+    // The same ratio by CPU (server, workers, API; not the bench's load and simulators): what an idle machine would give.
+    const [ceilingCpu, apiCpu] = [orchestratorCpu(ceiling), orchestratorCpu(viaTheApi)];
+    row({ part: p.provider, measure: `API / ceiling by CPU (${ceilingCpu} / ${apiCpu} ms a booking)`, value: ceilingCpu / apiCpu, unit: '' });
     if (p.provider === 'oks') {
       const timing = oksTimingFrom(env);
       const direct = await closedLoop('oks client', BOOKINGS, (i) => oksViaClient(client, timing, i));
@@ -679,6 +682,12 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(resultsDir, `bench-${began.toISOString().replace(/[:.]/g, '-')}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   say(`\nwritten ${path.relative(projectRoot, file)}`);
   process.exit(rows.every((r) => ok(r) !== false) ? 0 : 1);
+}
+
+/** CPU ms a booking spent by Temporal's server and the worker of the load (and the API when it served it). */
+function orchestratorCpu(load: Load): number {
+  const cpu = load.cpuPerBooking ?? {};
+  return load.name.includes('ceiling') ? (cpu.server ?? 0) + (cpu.ceiling ?? 0) : (cpu.server ?? 0) + (cpu.worker ?? 0) + (cpu.api ?? 0);
 }
 
 function ok(r: Row): boolean | undefined {
