@@ -23,6 +23,8 @@
  *   BENCH_BOOKINGS=50 BENCH_OPEN=500 npm run bench   # a quick run
  *   BENCH_ONLY=oks,persistence npm run bench         # some parts only
  *   BENCH_WORKER_OPTIONS='{"maxCachedWorkflows":12000}' npm run bench   # a worker option, both workers
+ *   BENCH_WORKFLOWS=bench/oks-workflows.ts npm run bench   # the product worker bundles the oks workflow alone
+ *   BENCH_PREBUILT_BUNDLE=1 npm run bench            # the product worker runs a bundle built beforehand
  *   BENCH_PROFILE=1 npm run bench                    # --cpu-prof of worker and API into bench/results/profiles
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -32,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { BookLayoutRequest } from '../activities/oks/contract';
 import { oksTimingFrom } from '../api/providers/oks';
@@ -123,6 +126,8 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+const quietLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -526,10 +531,18 @@ async function main(): Promise<void> {
   const server = await startServer(cli, 'memory');
   const apiPort = await freePort();
   const env = stackEnv(server.address, sims, apiPort);
+  if (process.env.BENCH_PREBUILT_BUNDLE === '1') {
+    // As a deployment would: the product's bundle built before the worker starts, not by webpack inside it.
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+    const file = path.join(resultsDir, 'workflow-bundle.js');
+    fs.writeFileSync(file, bundle.code);
+    env.BENCH_BUNDLE = file;
+  }
   const [productWorker, ceilingWorker] = await Promise.all([startWorker('product', env), startWorker('ceiling', { ...env, TEMPORAL_TASK_QUEUE: CEILING_QUEUE })]);
   const apiProf = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles', 'api')}`] : [];
   const api = spawnChild('api', process.execPath, [...apiProf, '--import', 'tsx', 'api/main.ts'], env);
   Object.assign(accounted, { server: server.proc, worker: productWorker, ceiling: ceilingWorker, api });
+  row({ part: 'open', measure: 'worker RSS at start', value: rssMiB(productWorker), unit: 'MiB' });
   const base = `http://127.0.0.1:${apiPort}`;
   await until('the API', async () => (await fetch(`${base}/health`)).ok);
   const call = apiCaller(base);

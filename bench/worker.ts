@@ -5,7 +5,8 @@
  * bundled here, with one do-nothing activity. Both take the same worker
  * options: BENCH_WORKER_OPTIONS (JSON, e.g. {"maxCachedWorkflows":2000}) on top
  * of the SDK's defaults, so a product change can be measured without touching
- * the product; BENCH_WORKFLOWS bundles another module of the product's workflows.
+ * the product; BENCH_WORKFLOWS bundles another module of the product's workflows,
+ * BENCH_BUNDLE runs a bundle built beforehand (BENCH_PREBUILT_BUNDLE=1 in run.ts).
  * Prints `ready` once polling.
  */
 import path from 'node:path';
@@ -27,11 +28,14 @@ async function main(): Promise<void> {
           connection,
           namespace: 'default',
           taskQueue: process.env.TEMPORAL_TASK_QUEUE!,
-          workflowBundle: await bundleWorkflowCode({
-            // BENCH_WORKFLOWS: another module of the product's workflows (e.g. bench/oks-workflows.ts), to measure a bundle change.
-            workflowsPath: process.env.BENCH_WORKFLOWS ? path.resolve(process.env.BENCH_WORKFLOWS) : require.resolve('../workflows'),
-            logger: quiet,
-          }),
+          // BENCH_BUNDLE: a bundle built beforehand (as the tests do), instead of webpack in the worker at start.
+          workflowBundle: process.env.BENCH_BUNDLE
+            ? { codePath: process.env.BENCH_BUNDLE }
+            : await bundleWorkflowCode({
+                // BENCH_WORKFLOWS: another module of the product's workflows (e.g. bench/oks-workflows.ts), to measure a bundle change.
+                workflowsPath: process.env.BENCH_WORKFLOWS ? path.resolve(process.env.BENCH_WORKFLOWS) : require.resolve('../workflows'),
+                logger: quiet,
+              }),
           activities: activitiesFor(workerEndpointsFrom(process.env), logger),
           shutdownGraceTime: '2 seconds',
           ...extra,
