@@ -281,7 +281,9 @@ class Bookings {
         return { event_id: Number(event), show_id: Number(show), seats: [seat] };
       }
       case 'hotels24': {
-        const arrival = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 8, 1 + (index % 60)));
+        // One of 61 nights in September and October next year (the base price), in turn: at most
+        // two bookings a night for 500 (five rooms each).
+        const arrival = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 8, 1 + (Math.floor(index / PROVIDER_ORDER.length) % 61)));
         const departure = new Date(arrival.getTime() + 24 * 60 * 60 * 1000);
         return {
           arrival_date: arrival.toISOString().slice(0, 10),
@@ -789,6 +791,14 @@ async function run(stack: StartedStack | undefined): Promise<number> {
   const failedEvents = eventLog.filter((e) => e.outcome.startsWith('FAILED'));
   for (const e of failedEvents) violations.push({ kind: 'chaos step failed', detail: `${e.name}: ${e.outcome}` });
 
+  // What the providers answered the workers (the faults they met).
+  const providerCalls: Record<string, { calls: number; answered5xx: number }> = {};
+  for (const p of PROVIDER_ORDER) {
+    const res = await fetch(`${state.simulators[p]}/__control/calls`, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    const calls = res?.ok ? ((await res.json()) as { status: number }[]) : [];
+    providerCalls[p] = { calls: calls.length, answered5xx: calls.filter((c) => c.status >= 500).length };
+  }
+
   // The report.
   const accepted = bookings.all.filter((b) => b.bookingId);
   const ends: Record<string, Record<string, number>> = {};
@@ -803,13 +813,20 @@ async function run(stack: StartedStack | undefined): Promise<number> {
   const statuses = ['completed', 'cancelled', 'expired', 'failed', 'other'];
   process.stdout.write(
     `${table([
-      ['provider', ...statuses, 'attention'],
+      ['provider', ...statuses, 'attention', 'calls to it', 'of them 5xx'],
       ...PROVIDER_ORDER.map((p) => {
         const row = ends[p] ?? {};
         const other = Object.entries(row)
           .filter(([s]) => !TERMINAL.has(s))
           .reduce((n, [, c]) => n + c, 0);
-        return [p, ...statuses.slice(0, 4).map((s) => String(row[s] ?? 0)), String(other), String(accepted.filter((b) => b.provider === p && b.view?.attention).length)];
+        return [
+          p,
+          ...statuses.slice(0, 4).map((s) => String(row[s] ?? 0)),
+          String(other),
+          String(accepted.filter((b) => b.provider === p && b.view?.attention).length),
+          String(providerCalls[p]!.calls),
+          String(providerCalls[p]!.answered5xx),
+        ];
       }),
     ])}\n\n`,
   );
@@ -833,6 +850,7 @@ async function run(stack: StartedStack | undefined): Promise<number> {
     workflows,
     requests: client.requests,
     ends,
+    providerCalls,
     causes,
     oksFlagged,
     events: eventLog,
