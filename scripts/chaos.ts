@@ -209,6 +209,9 @@ const INTENTS: Record<ProviderName, Intent[]> = {
   brusnika: ['cancel'],
 };
 
+/** Where a booking driven this way ends when nothing goes wrong. */
+const EXPECTED_END: Record<Intent, string> = { complete: 'completed', cancel: 'cancelled', payment: 'completed', autoConfirm: 'completed', leave: 'expired' };
+
 const ACTION: Partial<Record<Intent, string>> = { complete: 'complete', cancel: 'cancel', payment: 'payment' };
 
 interface QticketsState {
@@ -832,6 +835,13 @@ async function run(stack: StartedStack | undefined): Promise<number> {
   );
   process.stdout.write('Answers of 5xx or none, by cause (each was retried with the same Idempotency-Key):\n\n');
   process.stdout.write(`${table([['count', 'status', 'code', 'message'], ...causes.map((c) => [String(c.count), c.status, c.code, c.message])])}\n\n`);
+  const otherwise = new Map<string, number>();
+  for (const b of accepted.filter((x) => x.view?.status !== EXPECTED_END[x.intent])) {
+    const key = `${b.provider} ${b.intent} → ${b.view?.status ?? 'unknown'}`;
+    otherwise.set(key, (otherwise.get(key) ?? 0) + 1);
+  }
+  const asDriven = accepted.length - [...otherwise.values()].reduce((n, c) => n + c, 0);
+  process.stdout.write(`Ended as driven: ${asDriven} of ${accepted.length}${otherwise.size ? `; otherwise: ${[...otherwise].map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}\n`);
   process.stdout.write(`oks bookings flagged for an operator with a deal possibly held (outcome unknown): ${oksFlagged.length}\n`);
   const kinds = ['lost', 'booked twice', 'held twice', 'held with no booking', 'hold lost', 'stuck', 'needs an operator', 'refused'];
   process.stdout.write(`${kinds.map((k) => `${k}: ${violations.filter((v) => v.kind === k).length}`).join(', ')}\n`);
@@ -850,6 +860,8 @@ async function run(stack: StartedStack | undefined): Promise<number> {
     workflows,
     requests: client.requests,
     ends,
+    endedAsDriven: asDriven,
+    endedOtherwise: Object.fromEntries(otherwise),
     providerCalls,
     causes,
     oksFlagged,
