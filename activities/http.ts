@@ -34,6 +34,12 @@ export interface ProviderRequest<T> {
   schema: z.ZodType<T>;
   /** Whether a 2xx answer is really a refusal (providers that answer errors with 200). */
   refusalIn2xx?: (body: unknown) => string | undefined;
+  /**
+   * The call changes nothing at the provider (default: a GET), so an answer that
+   * cannot be read is asked again instead of failing the booking; after a create
+   * it is an unknown outcome, for the booking's release to resolve.
+   */
+  readOnly?: boolean;
 }
 
 /** The parts of a provider's error answer: its own message, verbatim. */
@@ -128,11 +134,11 @@ export class ProviderHttpClient {
     if (!result.success) {
       log.error({ issues: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'provider answer breaks its contract');
       throw ApplicationFailure.create({
+        nonRetryable: !(req.readOnly ?? req.method === 'GET'),
         message: `${provider} answered ${req.method} ${url.pathname} with something its contract does not allow: ${result.error.issues
           .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
           .join('; ')}`,
         type: FailureType.ProviderContractViolation,
-        nonRetryable: true,
       });
     }
     return result.data;

@@ -719,6 +719,15 @@ describe('seed-minimal answers (only the fields the qtickets document describes)
     expect(inventory(41)).toEqual(before);
   });
 
+  test('a seat check answered unreadably is asked again: a read changes nothing at qtickets, so the booking goes on', async () => {
+    sim.setFaults({ garbleNext: 1, garbleAs: 'empty_object', faultsOn: '^POST /api/partners/v1/events/seats/' });
+    const { bookingId } = await book({ event_id: 12, show_id: 20, seats: ['8-1;46'] });
+    const held = await untilStatus(bookingId, 'held');
+    expect(held.error).toBeNull();
+    expect(sim.callsTo('POST', '/api/partners/v1/events/seats/12/20').length).toBeGreaterThanOrEqual(2);
+    await act(bookingId, 'cancel', {});
+  });
+
   test.each(['truncated_json', 'empty'] as const)('an add answered %s fails the booking and leaves nothing held', async (garbleAs) => {
     const before = inventory(20);
     sim.setFaults({ garbleNext: 1, garbleAs, faultsOn: '^POST /api/partners/v1/tickets/add/' });

@@ -47,11 +47,11 @@ export class QticketsClient {
   }
 
   listEvents(logger?: Logger): Promise<EventsListAnswer> {
-    return this.call('/events/lists', {}, EventsListAnswer, logger);
+    return this.call('/events/lists', {}, EventsListAnswer, logger, { readOnly: true });
   }
 
   showSeats(show: ShowRef, logger?: Logger): Promise<ShowSeatsAnswer> {
-    return this.call(`/events/seats${showPath(show)}`, {}, ShowSeatsAnswer, logger);
+    return this.call(`/events/seats${showPath(show)}`, {}, ShowSeatsAnswer, logger, { readOnly: true });
   }
 
   addTicket(show: ShowRef, ticket: NewTicket, logger?: Logger): Promise<TicketAnswer> {
@@ -99,11 +99,12 @@ export class QticketsClient {
     );
   }
 
-  private async call<T>(path: string, params: Params, schema: z.ZodType<T>, logger?: Logger): Promise<T> {
+  /** qtickets's reads are POSTs too (`readOnly` says which): an unreadable answer to one is asked again. */
+  private async call<T>(path: string, params: Params, schema: z.ZodType<T>, logger?: Logger, { readOnly = false } = {}): Promise<T> {
     const request: ProviderRequest<T> =
       this.options.method === 'GET'
-        ? { method: 'GET', path: `${API}${path}`, query: params, schema }
-        : { method: 'POST', path: `${API}${path}`, body: definedOnly(params), schema };
+        ? { method: 'GET', path: `${API}${path}`, query: params, schema, readOnly }
+        : { method: 'POST', path: `${API}${path}`, body: definedOnly(params), schema, readOnly };
     try {
       return await this.http.request({ ...request, refusalIn2xx: (body) => (isErrorAnswer(body) ? body.message : undefined) }, logger);
     } catch (err) {
