@@ -16,7 +16,7 @@
  * or not the create was answered. Brusnika cannot delete a client: one created by
  * this booking and left without it is reported (result.left_behind, attention).
  */
-import { CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { BrusnikaActivities, ClientFacts, Polling } from '../activities/brusnika/activities';
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
 import { needsOperator, releaseUnknown, released } from '../common/release';
@@ -54,6 +54,9 @@ export type BrusnikaBookingStart = BookingStart<BrusnikaBookingRequest, Brusnika
 
 /** A premise's `purchase_option` as a list says every way it can be bought; one value does not say it is the only one. */
 const optionsOffered = (option: unknown): readonly string[] | undefined => (Array.isArray(option) ? (option as string[]) : undefined);
+
+/** Bookings started since note a client left behind in the timeline and result, without raising `attention`. */
+const LEFT_BEHIND_NOTED = 'left-behind-noted';
 
 export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<BookingView> {
   const timing: BrusnikaTiming = { ...defaultBrusnikaTiming, ...input.timing };
@@ -249,6 +252,8 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     if (!b.record.isTerminal || b.status === 'completed' || createdClientId === undefined) return;
     const note = `client ${createdClientId} was created in Brusnika for this booking and is left without it; Brusnika cannot delete a client, so it stays there (keep it or close it in the CRM)`;
     addResult({ left_behind: [{ client_id: createdClientId, note }] });
+    // A client left in the CRM is for the record, not an operator's alarm: bookings started since only note it.
+    if (patched(LEFT_BEHIND_NOTED)) return b.record.note(note);
     const attention = b.record.view.attention;
     b.record.flag(attention ? `${attention}; also: ${note}` : note);
   };
