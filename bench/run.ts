@@ -46,7 +46,7 @@ import { changeSeat, startQticketsSimulator } from '../simulators/qtickets';
 import { type BookingView, type Provider, statusQuery, workflowIdFor } from '../workflows/booking';
 import { complete } from '../workflows/oks';
 import { bookingSearchAttributeCliArgs } from '../workflows/search-attributes';
-import { ensureTemporalCli, projectRoot } from '../scripts/temporal-cli';
+import { ensureTemporalCli, persistedDevServerPragmas, projectRoot } from '../scripts/temporal-cli';
 import { temporalAnswers } from '../scripts/processes';
 import { type CeilingShape, type CeilingView, ceilingComplete, ceilingStatus } from './ceiling-workflows';
 
@@ -140,7 +140,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 }
 
 type ServerKind = 'memory' | 'file' | 'file+wal';
-const WAL_PRAGMAS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'];
 
 interface TemporalServer {
   proc: Proc;
@@ -152,7 +151,7 @@ async function startServer(cli: string, kind: ServerKind, dbFilename?: string, p
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(p), '--log-level', 'error'];
   for (const attribute of bookingSearchAttributeCliArgs) args.push('--search-attribute', attribute);
   if (kind !== 'memory') args.push('--db-filename', dbFilename!);
-  if (kind === 'file+wal') args.push(...WAL_PRAGMAS);
+  if (kind === 'file+wal') args.push(...persistedDevServerPragmas);
   const proc = spawnChild(`temporal ${kind}`, cli, args, process.env);
   const address = `127.0.0.1:${p}`;
   await until(`the Temporal dev server (${kind}) on ${address}`, () => temporalAnswers(address, 'default'));

@@ -23,7 +23,7 @@ import { providerDefinitions } from '../config/providers';
 import { PROVIDERS } from '../workflows/booking';
 import { bookingSearchAttributeCliArgs, bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import { LOOPBACK as HOST, Supervisor, createOutput, delay, httpOk, portAnswers, taskQueuePollers, temporalAnswers, waitForAll } from './processes';
-import { ensureTemporalCli, projectRoot } from './temporal-cli';
+import { ensureTemporalCli, persistedDevServerPragmas, projectRoot } from './temporal-cli';
 
 /** Where the servers listen: loopback unless HOST says otherwise (HOST=0.0.0.0 to reach them from elsewhere). */
 const BIND_HOST = process.env.HOST || '127.0.0.1';
@@ -144,7 +144,7 @@ class DevRunner {
       return;
     }
 
-    const args = ['server', 'start-dev', '--db-filename', dbFilename, '--ip', BIND_HOST, '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT)];
+    const args = ['server', 'start-dev', '--db-filename', dbFilename, ...persistedDevServerPragmas, '--ip', BIND_HOST, '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT)];
     for (const attribute of bookingSearchAttributeCliArgs) args.push('--search-attribute', attribute);
     say(`starting the Temporal dev server (state in ${path.relative(projectRoot, dbFilename)})`);
     let exited: string | undefined;
