@@ -39,6 +39,8 @@ export interface StackOptions {
   providers: ProviderEndpoints;
   bindings: ProviderBindings;
   settleWaitMs?: number;
+  /** How long a read waits for a worker to answer before the API says 503 (a machine under load needs longer). */
+  queryTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -92,7 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     providers: options.bindings,
     logger,
     settleWaitMs: options.settleWaitMs ?? 2_000,
-    queryTimeoutMs: 2_000,
+    queryTimeoutMs: options.queryTimeoutMs ?? 2_000,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
