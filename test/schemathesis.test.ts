@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureSchemathesis } from '../scripts/schemathesis';
-import { APP_TOKEN, type SimulatedProviders, type Stack, startSimulatedProviders, startStack } from './support/stack';
+import { CONTRACT_APP_TOKEN, type SimulatedProviders, type Stack, startSimulatedProviders, startStack } from './support/stack';
 
 /** Examples per operation: enough to find a disagreement, few enough for a 2-core machine. */
 const MAX_EXAMPLES = Number(process.env.SCHEMATHESIS_MAX_EXAMPLES ?? 15);
@@ -105,7 +105,7 @@ test('schemathesis finds no disagreement between the API and its OpenAPI documen
     'run',
     `${stack.apiUrl}/api/v1/openapi.json`,
     '--header',
-    `Authorization: Bearer ${APP_TOKEN}`,
+    `Authorization: Bearer ${CONTRACT_APP_TOKEN}`,
     '--max-examples',
     String(MAX_EXAMPLES),
     '--phases',

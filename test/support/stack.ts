@@ -19,10 +19,13 @@ import { createBookingWorker } from '../../worker/create';
 
 export const APP_TOKEN = 'test-app-token';
 export const OTHER_APP_TOKEN = 'test-other-app-token';
+/** An app of its own for the API contract test: its lists show only the bookings it made (other files' workers are gone). */
+export const CONTRACT_APP_TOKEN = 'test-contract-app-token';
 export const APPROVER_TOKEN = 'test-approver-token';
 export const TOKENS = new Map<string, Caller>([
   [APP_TOKEN, { client: 'test-app', role: 'app' }],
   [OTHER_APP_TOKEN, { client: 'other-app', role: 'app' }],
+  [CONTRACT_APP_TOKEN, { client: 'contract-app', role: 'app' }],
   [APPROVER_TOKEN, { client: 'approvals-desk', role: 'approver' }],
 ]);
 
