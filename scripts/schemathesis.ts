@@ -11,10 +11,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isExecutableFile, projectRoot } from './temporal-cli';
 
 export const SCHEMATHESIS_VERSION = '4.32.5';
 
-const projectRoot = path.resolve(__dirname, '..');
 const toolsDir = path.join(projectRoot, '.tools');
 const venvDir = path.join(toolsDir, `schemathesis-${SCHEMATHESIS_VERSION}`);
 const binOf = (venv: string): string =>
@@ -22,16 +22,6 @@ const binOf = (venv: string): string =>
 
 function log(message: string): void {
   process.stderr.write(`[schemathesis] ${message}\n`);
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function findPython(): string | undefined {

@@ -52,7 +52,8 @@ function log(message: string): void {
   process.stderr.write(`[temporal-cli] ${message}\n`);
 }
 
-function isExecutableFile(file: string): boolean {
+/** Whether `file` is a file this process may run. */
+export function isExecutableFile(file: string): boolean {
   try {
     if (!fs.statSync(file).isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);

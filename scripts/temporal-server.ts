@@ -20,7 +20,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from './temporal-cli';
+import { isExecutableFile, projectRoot } from './temporal-cli';
 
 export const TEMPORAL_SERVER_VERSION = '1.31.2';
 export const TEMPORAL_UI_VERSION = '2.49.1';
@@ -44,16 +44,6 @@ export interface StackTools {
 
 function log(message: string): void {
   process.stderr.write(`[temporal-server] ${message}\n`);
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function alive(pid: number): boolean {
