@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { type Caller, authenticate } from './auth';
 import { BookingService } from './bookings';
-import { ApiError, errorHandler } from './errors';
+import { ApiError, errorHandler, methodNotAllowed } from './errors';
 import type { ProviderBindings } from './providers/binding';
 import { openApiDocument } from './openapi';
 import { bookingRoutes } from './routes';
@@ -81,7 +81,7 @@ export function createApp(options: AppOptions): Express {
       );
       res.json({ status: 'ok', temporal: 'reachable' });
     } catch {
-      res.status(503).json({ status: 'degraded', temporal: 'unreachable' });
+      res.status(503).set('Retry-After', '5').json({ status: 'degraded', temporal: 'unreachable' });
     }
   });
   app.get('/metrics', async (_req, res) => {
@@ -92,6 +92,7 @@ export function createApp(options: AppOptions): Express {
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openApi);
   });
+  for (const path of ['/health', '/metrics', '/api/v1/openapi.json']) app.all(path, methodNotAllowed('GET'));
 
   const auth = authenticate(options.tokens);
   app.use('/api/v1/bookings', auth, bookingRoutes(service, options.providers));

@@ -74,6 +74,13 @@ export function providerApiError(provider: string, err: unknown, known?: KnownRe
   }
 }
 
+/** A known path asked with another method: 405 with Allow naming the ones it takes, not a 404. */
+export function methodNotAllowed(allow: string) {
+  return (req: Request): never => {
+    throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow });
+  };
+}
+
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof ApiError) {

@@ -62,6 +62,8 @@ const BookingSummary = z.object({
   summary: z.string().nullable(),
 });
 
+const Health = z.object({ status: z.enum(['ok', 'degraded']), temporal: z.enum(['reachable', 'unreachable']) });
+
 /** Every 503 says when to try again. */
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const, minimum: 0 } } };
 
@@ -217,6 +219,29 @@ export function openApiDocument(bindings: ProviderBindings) {
       }),
     });
   }
+
+  // The service's own routes, for load balancers, Prometheus and API tools: no token.
+  register({
+    method: 'get',
+    path: '/health',
+    summary: 'Whether the API can reach Temporal',
+    responses: responses({
+      200: { description: 'Temporal answers', schema: Health },
+      503: { description: 'Temporal does not answer; try again after Retry-After', schema: Health },
+    }),
+  });
+  register({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics: request durations by route and status, bookings started by provider, the process',
+    responses: { 200: { description: 'The Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+  });
+  register({
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    summary: 'This document',
+    responses: responses({ 200: { description: 'The OpenAPI 3.1 document', schema: z.looseObject({ openapi: z.string() }) } }),
+  });
 
   // Provider routes: catalogues, oks's own endpoints.
   for (const binding of providers) {

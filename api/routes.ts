@@ -1,10 +1,10 @@
 /** `/api/v1/bookings`: start, read, list, and answer bookings of every provider. */
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { BOOKING_STATUSES, PROVIDERS, type Provider } from '../workflows/booking';
 import { callerOf, requireRole } from './auth';
 import type { BookingService } from './bookings';
-import { ApiError, validate } from './errors';
+import { ApiError, methodNotAllowed, validate } from './errors';
 import type { ProviderBindings } from './providers/binding';
 
 export const IdempotencyKey = z.string().min(1).max(200, 'Idempotency-Key is at most 200 characters').optional();
@@ -86,10 +86,4 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
   router.all('/:bookingId', methodNotAllowed('GET'));
   router.all('/:bookingId/:action', methodNotAllowed('POST'));
   return router;
-}
-
-function methodNotAllowed(allow: string) {
-  return (req: Request): never => {
-    throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow });
-  };
 }

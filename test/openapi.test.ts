@@ -68,3 +68,12 @@ test('request schemas say what the API takes: safe integers, phone formats, cale
 test('every path says which methods it takes; another one answers 405 with Allow', () => {
   for (const path of paths) expect((doc.paths as Record<string, { description?: string }>)[path]!.description).toMatch(/any other method answers 405 with `Allow: [A-Z, ]+`/);
 });
+
+test("the service's own routes are documented, without a token: health, metrics, this document", () => {
+  for (const path of ['/health', '/metrics', '/api/v1/openapi.json']) {
+    expect(op(path, 'get')).not.toHaveProperty('security');
+    expect((doc.paths as Record<string, { description?: string }>)[path]!.description).toContain('Allow: GET');
+  }
+  expect(op('/health', 'get').responses['503']!.headers).toHaveProperty('Retry-After');
+  expect(Object.keys(op('/metrics', 'get').responses['200']!.content!)).toEqual(['text/plain']);
+});

@@ -3,13 +3,13 @@
  * that serves it, the durations configured for it, and the answers (updates)
  * people may give a booking of it. The registry of providers is ./index.ts.
  */
-import type { ErrorRequestHandler, Request, Router } from 'express';
+import type { ErrorRequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { BookingStart, BookingView, CancelRequest, Provider } from '../../workflows/booking';
 import { cancel } from '../../workflows/kit';
 import type { Role } from '../auth';
 import type { BookingService } from '../bookings';
-import { ApiError } from '../errors';
+import { methodNotAllowed } from '../errors';
 
 export interface ActionBinding {
   /** The update's name, taken from its shared definition. */
@@ -84,10 +84,7 @@ export function refuseOtherMethods(router: Router, docs: readonly RouteDoc[]): R
   const byPath = new Map<string, string[]>();
   for (const doc of docs) byPath.set(doc.path, [...(byPath.get(doc.path) ?? []), doc.method.toUpperCase()]);
   for (const [path, methods] of byPath) {
-    const allow = methods.join(', ');
-    router.all(path.replace(/\{(\w+)\}/g, ':$1'), (req: Request): never => {
-      throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allow}`, undefined, { Allow: allow });
-    });
+    router.all(path.replace(/\{(\w+)\}/g, ':$1'), methodNotAllowed(methods.join(', ')));
   }
   return router;
 }
