@@ -10,9 +10,8 @@
  * - simulators answer 5xx (a share of requests, or the next few), hang past the workers'
  *   timeout after acting, answer slowly, and answer unreadably after acting;
  * - a worker is killed with SIGKILL several times (the other keeps running, the stack
- *   starts the slot again); the Temporal server and the API are killed with SIGKILL and
- *   started again by the stack; PostgreSQL is stopped at once (`pg_ctl -m immediate`) and
- *   started again.
+ *   starts the slot again); the Temporal server, the API and PostgreSQL's postmaster are
+ *   killed with SIGKILL and started again by the stack.
  *
  * Every POST carries an Idempotency-Key and is sent again with the same key after a 5xx, a
  * timeout or no answer. Each booking is driven as an app would (oks complete or cancel,
@@ -27,8 +26,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { LOOPBACK, delay, httpOk, temporalAnswers } from './processes';
-import { type StackState, restartPostgres } from './stack';
+import { type StackState, postmasterPid } from './stack';
 import { type StartedStack, alive, cleanUpKilledStack, control, logTail, readState, simulatorState, startStack, stopStarted } from './stack-client';
+import {
+  type Booking,
+  type BrusnikaState,
+  type ChronoState,
+  type Hotels24State,
+  type Intent,
+  type OksState,
+  PROVIDER_ORDER,
+  type ProviderName,
+  type ProviderStates,
+  type QticketsState,
+  TERMINAL,
+  type View,
+  type Violation,
+  baselineOf,
+  checkBookings,
+  checkInventories,
+} from './chaos-checks';
 import { projectRoot } from './temporal-cli';
 
 const short = process.argv.includes('--short');
@@ -39,7 +56,6 @@ const NAMESPACE = 'chaos';
 const CLIENT_TIMEOUT_MS = 15_000;
 const PROVIDER_TIMEOUT = '3s';
 const HANG_MS = 5_000;
-const TERMINAL = new Set(['completed', 'cancelled', 'expired', 'failed']);
 const dataDir = path.join(projectRoot, '.data');
 const stackLog = path.join(dataDir, 'chaos-stack.log');
 
@@ -169,38 +185,6 @@ class ChaosClient {
 // ---------------------------------------------------------------------------------------
 // Bookings
 
-const PROVIDER_ORDER = ['oks', 'qtickets', 'hotels24', 'chrono', 'brusnika'] as const;
-type ProviderName = (typeof PROVIDER_ORDER)[number];
-type Intent = 'complete' | 'cancel' | 'payment' | 'autoConfirm' | 'leave';
-
-interface View {
-  bookingId: string;
-  provider: string;
-  status: string;
-  stage?: string;
-  references?: Record<string, unknown>;
-  waitingFor?: { on?: string; deadline?: string; actions?: string[] } | null;
-  attention?: unknown;
-  error?: unknown;
-  timeline?: unknown[];
-}
-
-interface Booking {
-  key: string;
-  provider: ProviderName;
-  intent: Intent;
-  request: Record<string, unknown>;
-  bookingId?: string;
-  /** Every bookingId the API answered for the key (one, or the key was booked twice). */
-  answeredIds: Set<string>;
-  refused?: string;
-  view?: View;
-  notes: string[];
-  /** A seat or premise this booking took from the pool, until the booking shows where it is. */
-  claim?: string;
-  phone?: string;
-}
-
 const INTENTS: Record<ProviderName, Intent[]> = {
   oks: ['complete', 'cancel', 'leave'],
   qtickets: ['payment', 'cancel', 'leave', 'cancel', 'cancel'],
@@ -213,25 +197,6 @@ const INTENTS: Record<ProviderName, Intent[]> = {
 const EXPECTED_END: Record<Intent, string> = { complete: 'completed', cancel: 'cancelled', payment: 'completed', autoConfirm: 'completed', leave: 'expired' };
 
 const ACTION: Partial<Record<Intent, string>> = { complete: 'complete', cancel: 'cancel', payment: 'payment' };
-
-interface QticketsState {
-  inventory: { event_id: number; show_id: number; seats: { seat_id: string; admission: boolean; state: string }[] }[];
-  tickets: { id: string; external_id: string | null; status: string; seat_id: string; show_id: number }[];
-}
-interface BrusnikaState {
-  premises: { id: number; is_booked: boolean; is_sold: boolean; purchase_option: string[] }[];
-  bookings: { id: number; client_id: number; premise_id: number; status: string }[];
-  clients: { id: number; phone_number: string }[];
-}
-interface OksState {
-  deals: { layoutUuid: string; shows_id: number; status: string }[];
-}
-interface Hotels24State {
-  requests: Record<string, { request_id: string; state: string; status: string }>;
-}
-interface ChronoState {
-  bookings: { id: number; extra_data: Record<string, unknown> | null; cancellation_datetime: string | null; anonymization_datetime: string | null; event_id: number }[];
-}
 
 class Bookings {
   readonly all: Booking[] = [];
@@ -524,10 +489,13 @@ function killEvents(state: StackState): ChaosEvent[] {
   for (let i = 0; i < PLAN.workerKills; i++) events.push(worker(`worker-${(i % 2) + 1}`));
   events.push(restarted('temporal', temporalUp));
   events.push({
-    name: 'PostgreSQL stopped at once (pg_ctl -m immediate) and started again',
+    name: 'PostgreSQL killed (SIGKILL to the postmaster)',
     run: async () => {
-      await restartPostgres(state.postgresPort, 2000);
-      return until('Temporal answering again', temporalUp);
+      const pid = postmasterPid();
+      if (!pid) throw new Error('PostgreSQL does not run');
+      process.kill(pid, 'SIGKILL');
+      const back = await until(`PostgreSQL (pid ${pid}) started again by the stack`, () => (postmasterPid() ?? pid) !== pid);
+      return `${back}; ${await until('Temporal answering again', temporalUp)}`;
     },
   });
   events.push(restarted('api', () => httpOk(`http://${LOOPBACK}:${new URL(state.api).port}/health`)));
@@ -553,46 +521,7 @@ function chaosEvents(state: StackState): ChaosEvent[] {
 // ---------------------------------------------------------------------------------------
 // The checks
 
-interface Violation {
-  kind: string;
-  provider?: string;
-  bookingId?: string;
-  key?: string;
-  detail: string;
-}
-
-interface Baseline {
-  brusnikaBookings: Set<number>;
-  hotels24Requests: Set<string>;
-  chronoBookings: Set<number>;
-  qticketsTickets: Set<string>;
-}
-
-async function baseline(state: StackState): Promise<Baseline> {
-  const sims = state.simulators;
-  const [brusnika, hotels24, chrono, qtickets] = await Promise.all([
-    simulatorState<BrusnikaState>(sims.brusnika!),
-    simulatorState<Hotels24State>(sims.hotels24!),
-    simulatorState<ChronoState>(sims.chrono!),
-    simulatorState<QticketsState>(sims.qtickets!),
-  ]);
-  return {
-    brusnikaBookings: new Set(brusnika.bookings.map((b) => b.id)),
-    hotels24Requests: new Set(Object.keys(hotels24.requests)),
-    chronoBookings: new Set(chrono.bookings.map((b) => b.id)),
-    qticketsTickets: new Set(qtickets.tickets.map((t) => t.id)),
-  };
-}
-
-const HOLDING: Record<ProviderName, Set<string>> = {
-  oks: new Set(['held', 'completed']),
-  qtickets: new Set(['held']),
-  hotels24: new Set(['completed']),
-  chrono: new Set(['confirmed', 'awaiting_approval']),
-  brusnika: new Set(['confirmed', 'processing']),
-};
-
-async function checkInventories(state: StackState, bookings: Booking[], base: Baseline, violations: Violation[]): Promise<{ oksFlagged: string[] }> {
+async function readStates(state: StackState): Promise<ProviderStates> {
   const sims = state.simulators;
   const [oks, qtickets, hotels24, chrono, brusnika] = await Promise.all([
     simulatorState<OksState>(sims.oks!),
@@ -601,102 +530,7 @@ async function checkInventories(state: StackState, bookings: Booking[], base: Ba
     simulatorState<ChronoState>(sims.chrono!),
     simulatorState<BrusnikaState>(sims.brusnika!),
   ]);
-  const accepted = bookings.filter((b) => b.bookingId);
-  const byId = new Map(accepted.map((b) => [b.bookingId!, b]));
-  const add = (kind: string, b: Booking | undefined, detail: string, provider = b?.provider): void => {
-    violations.push({ kind, provider, bookingId: b?.bookingId, key: b?.key, detail });
-  };
-  const status = (b: Booking): string => b.view?.status ?? 'unknown';
-  const oksFlagged: string[] = [];
-
-  // oks: deals by layout (each booking books its own layout).
-  for (const b of accepted.filter((x) => x.provider === 'oks')) {
-    const live = oks.deals.filter((d) => d.layoutUuid === b.request.layoutUuid && d.status === 'booked');
-    if (live.length > 1) add('held twice', b, `${live.length} deals booked for its layout: shows_id ${live.map((d) => d.shows_id).join(', ')}`);
-    if (HOLDING.oks.has(status(b))) {
-      if (live.length === 0) add('hold lost', b, `${status(b)} but oks holds no deal for its layout`);
-      else if (live[0]!.shows_id !== b.view?.references?.shows_id) add('wrong reference', b, `references shows_id ${String(b.view?.references?.shows_id)}, oks holds ${live[0]!.shows_id}`);
-    } else if (live.length > 0) {
-      if (b.view?.attention) oksFlagged.push(b.bookingId!);
-      else add('held with no booking', b, `${status(b)} without attention, but oks holds shows_id ${live.map((d) => d.shows_id).join(', ')}`);
-    }
-  }
-
-  // qtickets: tickets carry the booking's id in external_id.
-  for (const t of qtickets.tickets.filter((x) => !base.qticketsTickets.has(x.id) && (x.status === 'reserved' || x.status === 'sold'))) {
-    const owner = t.external_id ? byId.get(t.external_id.replace(/-\d+$/, '')) : undefined;
-    if (!owner) add('held with no booking', undefined, `ticket ${t.id} (${t.status}, seat ${t.seat_id}, external_id ${t.external_id}) belongs to no booking of this run`, 'qtickets');
-    else if (t.status === 'sold' && status(owner) !== 'completed') add('held with no booking', owner, `ticket ${t.id} sold but the booking is ${status(owner)}`);
-    else if (t.status === 'reserved' && status(owner) !== 'held') add('held with no booking', owner, `ticket ${t.id} reserved but the booking is ${status(owner)}`);
-  }
-  for (const b of accepted.filter((x) => x.provider === 'qtickets')) {
-    const live = qtickets.tickets.filter((t) => t.external_id?.startsWith(`${b.bookingId}-`) && (t.status === 'reserved' || t.status === 'sold'));
-    const seats = (b.request.seats as unknown[]).length;
-    if (live.length > seats) add('held twice', b, `${live.length} live tickets for ${seats} seat(s): ${live.map((t) => t.id).join(', ')}`);
-    if ((status(b) === 'held' || status(b) === 'completed') && live.length < seats) add('hold lost', b, `${status(b)} with ${live.length} live ticket(s) for ${seats} seat(s)`);
-  }
-
-  // hotels24: a completed request per completed booking, and none other.
-  const completedRequests = Object.values(hotels24.requests).filter((r) => !base.hotels24Requests.has(r.request_id) && r.state === 'complete');
-  const byRequest = new Map(accepted.filter((b) => b.provider === 'hotels24').map((b) => [String(b.view?.references?.request_id), b]));
-  for (const r of completedRequests) {
-    const owner = byRequest.get(r.request_id);
-    if (!owner || status(owner) !== 'completed') add(owner ? 'held with no booking' : 'booked twice or lost', owner, `hotels24 request ${r.request_id} is complete${owner ? ` but its booking is ${status(owner)}` : ' and no booking references it'}`, 'hotels24');
-  }
-  for (const b of accepted.filter((x) => x.provider === 'hotels24' && status(x) === 'completed')) {
-    if (!completedRequests.some((r) => r.request_id === b.view?.references?.request_id)) add('hold lost', b, `completed, but hotels24 has no complete request ${String(b.view?.references?.request_id)}`);
-  }
-
-  // chrono: bookings carry ours as a tag.
-  const chronoNew = chrono.bookings.filter((c) => !base.chronoBookings.has(c.id));
-  for (const c of chronoNew.filter((x) => x.cancellation_datetime === null && x.anonymization_datetime === null)) {
-    const tag = c.extra_data?.orchestrator_booking_id;
-    const owner = typeof tag === 'string' ? byId.get(tag) : undefined;
-    if (!owner) add('held with no booking', undefined, `chrono booking ${c.id} (tag ${String(tag)}) is active and belongs to no booking of this run`, 'chrono');
-    else if (!HOLDING.chrono.has(status(owner))) add('held with no booking', owner, `chrono booking ${c.id} is active but the booking is ${status(owner)}`);
-  }
-  for (const b of accepted.filter((x) => x.provider === 'chrono')) {
-    const live = chronoNew.filter((c) => c.extra_data?.orchestrator_booking_id === b.bookingId && c.cancellation_datetime === null && c.anonymization_datetime === null);
-    if (live.length > 1) add('held twice', b, `${live.length} active chrono bookings carry its tag: ${live.map((c) => c.id).join(', ')}`);
-    if (HOLDING.chrono.has(status(b)) && live.length === 0) add('hold lost', b, `${status(b)} but chrono has no active booking with its tag`);
-  }
-
-  // brusnika: each booking has its own client (by phone); open or successful CRM bookings are held.
-  const clientOf = new Map<number, Booking>();
-  for (const b of accepted.filter((x) => x.provider === 'brusnika' && x.phone)) {
-    for (const c of brusnika.clients) if (c.phone_number.replace(/\D/g, '').endsWith(b.phone!)) clientOf.set(c.id, b);
-  }
-  const brusnikaLive = brusnika.bookings.filter((x) => !base.brusnikaBookings.has(x.id) && (x.status === 'open' || x.status === 'success'));
-  for (const r of brusnikaLive) {
-    const owner = clientOf.get(r.client_id);
-    if (!owner) add('held with no booking', undefined, `CRM booking ${r.id} (${r.status}, premise ${r.premise_id}, client ${r.client_id}) belongs to no booking of this run`, 'brusnika');
-    else if (!HOLDING.brusnika.has(status(owner))) add('held with no booking', owner, `CRM booking ${r.id} is ${r.status} but the booking is ${status(owner)}`);
-  }
-  for (const b of accepted.filter((x) => x.provider === 'brusnika')) {
-    const live = brusnikaLive.filter((r) => clientOf.get(r.client_id) === b);
-    if (live.length > 1) add('held twice', b, `${live.length} CRM bookings open or successful: ${live.map((r) => r.id).join(', ')}`);
-    if (status(b) === 'confirmed' && live.length === 0) add('hold lost', b, 'confirmed but the CRM has no open or successful booking for its client');
-  }
-  return { oksFlagged };
-}
-
-function checkBookings(bookings: Booking[], violations: Violation[]): void {
-  const now = Date.now();
-  for (const b of bookings) {
-    const add = (kind: string, detail: string): void => void violations.push({ kind, provider: b.provider, bookingId: b.bookingId, key: b.key, detail });
-    if (b.refused) add('refused', `POST /api/v1/bookings: ${b.refused}`);
-    if (!b.bookingId) continue;
-    if (b.answeredIds.size > 1) add('booked twice', `the key was answered with ${[...b.answeredIds].join(', ')}`);
-    const v = b.view;
-    if (!v) {
-      add('lost', 'its view could not be read');
-      continue;
-    }
-    if (TERMINAL.has(v.status)) continue;
-    const deadline = v.waitingFor?.deadline ? Date.parse(v.waitingFor.deadline) : NaN;
-    if (v.waitingFor?.on === 'operator') add('needs an operator', `${v.status} (${v.stage}): ${JSON.stringify(v.attention)}`);
-    else if (!(deadline > now)) add('stuck', `${v.status} (${v.stage}), waiting for ${JSON.stringify(v.waitingFor ?? null)}`);
-  }
+  return { oks, qtickets, hotels24, chrono, brusnika };
 }
 
 /** Every booking Temporal started in the namespace since the run began is one of the keys' (none more, none missing). */
@@ -750,7 +584,7 @@ async function run(stack: StartedStack | undefined): Promise<number> {
   const client = new ChaosClient(state.api, state.tokens.approver);
   const bookings = new Bookings(state, client, runId);
   await bookings.setUp();
-  const base = await baseline(state);
+  const base = baselineOf(await readStates(state));
   const since = new Date(Date.now() - 1000);
 
   say(`${PLAN.bookings} bookings, ${PLAN.concurrency} at a time, with chaos meanwhile`);
@@ -789,7 +623,7 @@ async function run(stack: StartedStack | undefined): Promise<number> {
 
   const violations: Violation[] = [];
   checkBookings(bookings.all, violations);
-  const { oksFlagged } = await checkInventories(state, bookings.all, base, violations);
+  const { oksFlagged } = checkInventories(await readStates(state), bookings.all, base, violations);
   const workflows = await checkTemporal(state, bookings.all, since, violations);
   const failedEvents = eventLog.filter((e) => e.outcome.startsWith('FAILED'));
   for (const e of failedEvents) violations.push({ kind: 'chaos step failed', detail: `${e.name}: ${e.outcome}` });

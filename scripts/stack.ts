@@ -18,7 +18,7 @@
  * stops the stack, unless STACK_RESTART=all: then it is started again after
  * STACK_RESTART_DELAY seconds (3), as `npm run chaos` needs. .data/stack.json follows
  * every restart (the pid of each child running now). PostgreSQL, run by pg_ctl, is
- * restarted by restartPostgres.
+ * watched the same way (started again, or the stack stops).
  *
  * Ports (environment, defaults clear of `npm start`'s): STACK_TEMPORAL_PORT 7333 (gRPC;
  * the server's other ports follow it: history +1, matching +2, worker +6, HTTP +10,
@@ -121,7 +121,7 @@ export interface StackState {
   workers: Record<string, number>;
   /** Whether the stack starts again whatever dies (STACK_RESTART=all), not only workers. */
   restartAll: boolean;
-  /** Where PostgreSQL listens (restarted with restartPostgres, by pg_ctl: it is not a child). */
+  /** Where PostgreSQL listens (run by pg_ctl, not a child: the stack watches it). */
   postgresPort: number;
   simulators: Record<string, string>;
   tokens: { app: string; approver: string };
@@ -237,26 +237,39 @@ function stopPostgres(tools: PgTools): void {
   if (!stopped.ok) complain(`pg_ctl stop: ${stopped.output}`);
 }
 
+/** pg_ctl without blocking the caller's event loop (the stack's watch, chaos). */
+function pgCtl(tools: PgTools, args: string[]): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const [cmd, argv] = pgCommand(tools, 'pg_ctl', args);
+    execFile(cmd, argv, { cwd: os.tmpdir(), encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ ok: !err, output: `${stdout}${stderr}${err ? err.message : ''}`.trim() }),
+    );
+  });
+}
+
+/** The postmaster's pid while PostgreSQL runs (the first line of postmaster.pid), else undefined. */
+export function postmasterPid(): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * PostgreSQL stopped at once (`pg_ctl stop -m immediate`: no checkpoint, recovered at the
- * next start, as after a crash), left down for `downMs`, and started again on `port`: what
- * `npm run chaos` does to a running stack (PostgreSQL is no child of the stack's, so no
- * restart policy sees it die). Does not block the caller's event loop.
+ * PostgreSQL started again after it died. Its old backends notice the postmaster's death
+ * and exit within moments; until they have, a start is refused (shared memory in use): it
+ * is tried again for a minute.
  */
-export async function restartPostgres(port: number, downMs: number): Promise<void> {
-  const tools = { postgresBin: ensurePostgres() };
-  const run = (program: string, args: string[]): Promise<{ ok: boolean; output: string }> =>
-    new Promise((resolve) => {
-      const [cmd, argv] = pgCommand(tools, program, args);
-      execFile(cmd, argv, { cwd: os.tmpdir(), encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
-        resolve({ ok: !err, output: `${stdout}${stderr}${err ? err.message : ''}`.trim() }),
-      );
-    });
-  const stopped = await run('pg_ctl', ['-D', pgData, '-m', 'immediate', '-w', '-t', '60', 'stop']);
-  if (!stopped.ok) throw new Error(`pg_ctl stop -m immediate: ${stopped.output}`);
-  await delay(downMs);
-  const started = await run('pg_ctl', ['-D', pgData, '-l', pgLog, '-o', `-p ${port}`, '-w', '-t', '90', 'start']);
-  if (!started.ok) throw new Error(`PostgreSQL did not start again:\n${started.output}\n${tail(pgLog, 10)}`);
+async function startPostgresAgain(tools: PgTools, port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const started = await pgCtl(tools, ['-D', pgData, '-l', pgLog, '-o', `-p ${port}`, '-w', '-t', '60', 'start']);
+    if (started.ok) return;
+    if (Date.now() > deadline) throw new Error(`PostgreSQL did not start again:\n${started.output}\n${tail(pgLog, 10)}`);
+    await delay(1000);
+  }
 }
 
 /** A readiness check asked again only until it passes (the UI logs every request). */
@@ -433,6 +446,7 @@ class StackRunner {
     say(`tools ready in ${Math.round((Date.now() - t0) / 1000)} s`);
     startPostgres(tools, this.config);
     this.supervisor.track({ stop: async () => stopPostgres(tools) });
+    this.watchPostgres(tools);
     setUpSchema(tools, this.config);
     if (this.supervisor.stopping) return;
 
@@ -518,6 +532,31 @@ class StackRunner {
     this.ready = true;
     this.writeState();
     this.printBanner(Math.round((Date.now() - t0) / 1000));
+  }
+
+  /**
+   * PostgreSQL is no child of the stack's (pg_ctl runs it), so it is watched: when it dies,
+   * it is started again with STACK_RESTART=all, else the stack stops, as for the other parts.
+   */
+  private watchPostgres(tools: PgTools): void {
+    let restarting = false;
+    const timer = setInterval(() => {
+      if (restarting || this.supervisor.stopping || postmasterPid() !== undefined) return;
+      if (!this.config.restartAll) {
+        complain('PostgreSQL died: stopping everything');
+        void this.supervisor.shutdown(1);
+        return;
+      }
+      restarting = true;
+      complain('PostgreSQL died: starting it again');
+      startPostgresAgain(tools, this.config.postgresPort).then(
+        () => say(`PostgreSQL started again on ${HOST}:${this.config.postgresPort}`),
+        (err: unknown) => complain(err instanceof Error ? err.message : String(err)),
+      ).finally(() => {
+        restarting = false;
+      });
+    }, 2_000);
+    this.supervisor.track({ stop: async () => clearInterval(timer) });
   }
 
   /** Starts a child; with STACK_RESTART=all it is started again whenever it dies. The state file follows its pid. */
