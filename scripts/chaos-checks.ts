@@ -7,7 +7,7 @@
 export const PROVIDER_ORDER = ['oks', 'qtickets', 'hotels24', 'chrono', 'brusnika'] as const;
 export type ProviderName = (typeof PROVIDER_ORDER)[number];
 export const TERMINAL = new Set(['completed', 'cancelled', 'expired', 'failed']);
-export type Intent = 'complete' | 'cancel' | 'payment' | 'autoConfirm' | 'leave';
+export type Intent = 'complete' | 'cancel' | 'payment' | 'extend' | 'autoConfirm' | 'approve' | 'waitingList' | 'visit' | 'leave';
 
 export interface View {
   bookingId: string;
@@ -45,6 +45,8 @@ export interface BrusnikaState {
   premises: { id: number; is_booked: boolean; is_sold: boolean; purchase_option: string[] }[];
   bookings: { id: number; client_id: number; premise_id: number; status: string }[];
   clients: { id: number; phone_number: string }[];
+  visits: { id: number; client_id: number; time_slot_id: number; status: string }[];
+  timeSlots: { id: number; client_id: number | null; visit_id: number | null; taken_elsewhere: boolean }[];
 }
 export interface OksState {
   deals: { layoutUuid: string; shows_id: number; status: string }[];
@@ -75,6 +77,7 @@ export interface Violation {
 
 export interface Baseline {
   brusnikaBookings: Set<number>;
+  brusnikaVisits: Set<number>;
   hotels24Requests: Set<string>;
   chronoBookings: Set<number>;
   qticketsTickets: Set<string>;
@@ -84,6 +87,7 @@ export interface Baseline {
 export function baselineOf(states: ProviderStates): Baseline {
   return {
     brusnikaBookings: new Set(states.brusnika.bookings.map((b) => b.id)),
+    brusnikaVisits: new Set(states.brusnika.visits.map((v) => v.id)),
     hotels24Requests: new Set(Object.keys(states.hotels24.requests)),
     chronoBookings: new Set(states.chrono.bookings.map((b) => b.id)),
     qticketsTickets: new Set(states.qtickets.tickets.map((t) => t.id)),
@@ -170,16 +174,20 @@ export function checkInventories(states: ProviderStates, bookings: Booking[], ba
   for (const b of accepted.filter((x) => x.provider === 'brusnika' && x.phone)) {
     for (const c of brusnika.clients) if (c.phone_number.replace(/\D/g, '').endsWith(b.phone!)) clientOf.set(c.id, b);
   }
-  const brusnikaLive = brusnika.bookings.filter((x) => !base.brusnikaBookings.has(x.id) && (x.status === 'open' || x.status === 'success'));
+  // A premise booking or a visit, open or successful, is held (each booking makes one of them).
+  const brusnikaLive = [
+    ...brusnika.bookings.filter((x) => !base.brusnikaBookings.has(x.id)).map((x) => ({ ...x, what: `CRM booking ${x.id} (premise ${x.premise_id})` })),
+    ...brusnika.visits.filter((x) => !base.brusnikaVisits.has(x.id)).map((x) => ({ ...x, what: `visit ${x.id} (slot ${x.time_slot_id})` })),
+  ].filter((x) => x.status === 'open' || x.status === 'success');
   for (const r of brusnikaLive) {
     const owner = clientOf.get(r.client_id);
-    if (!owner) add('held with no booking', undefined, `CRM booking ${r.id} (${r.status}, premise ${r.premise_id}, client ${r.client_id}) belongs to no booking of this run`, 'brusnika');
-    else if (!HOLDING.brusnika.has(status(owner))) add('held with no booking', owner, `CRM booking ${r.id} is ${r.status} but the booking is ${status(owner)}`);
+    if (!owner) add('held with no booking', undefined, `${r.what}, ${r.status}, client ${r.client_id}, belongs to no booking of this run`, 'brusnika');
+    else if (!HOLDING.brusnika.has(status(owner))) add('held with no booking', owner, `${r.what} is ${r.status} but the booking is ${status(owner)}`);
   }
   for (const b of accepted.filter((x) => x.provider === 'brusnika')) {
     const live = brusnikaLive.filter((r) => clientOf.get(r.client_id) === b);
-    if (live.length > 1) add('held twice', b, `${live.length} CRM bookings open or successful: ${live.map((r) => r.id).join(', ')}`);
-    if (status(b) === 'confirmed' && live.length === 0) add('hold lost', b, 'confirmed but the CRM has no open or successful booking for its client');
+    if (live.length > 1) add('held twice', b, `${live.length} open or successful in the CRM: ${live.map((r) => r.what).join(', ')}`);
+    if (status(b) === 'confirmed' && live.length === 0) add('hold lost', b, 'confirmed but the CRM has no open or successful booking or visit for its client');
   }
   return { oksFlagged };
 }

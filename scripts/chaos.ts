@@ -187,21 +187,52 @@ class ChaosClient {
 
 const INTENTS: Record<ProviderName, Intent[]> = {
   oks: ['complete', 'cancel', 'leave'],
-  qtickets: ['payment', 'cancel', 'leave', 'cancel', 'cancel'],
-  hotels24: ['autoConfirm'],
-  chrono: ['cancel'],
-  brusnika: ['cancel'],
+  qtickets: ['payment', 'cancel', 'leave', 'extend', 'cancel'],
+  hotels24: ['autoConfirm', 'approve'],
+  chrono: ['cancel', 'waitingList'],
+  brusnika: ['cancel', 'visit'],
 };
 
 /** Where a booking driven this way ends when nothing goes wrong. */
-const EXPECTED_END: Record<Intent, string> = { complete: 'completed', cancel: 'cancelled', payment: 'completed', autoConfirm: 'completed', leave: 'expired' };
+const EXPECTED_END: Record<Intent, string> = {
+  complete: 'completed',
+  cancel: 'cancelled',
+  payment: 'completed',
+  extend: 'completed',
+  autoConfirm: 'completed',
+  approve: 'completed',
+  waitingList: 'cancelled',
+  visit: 'cancelled',
+  leave: 'expired',
+};
 
-const ACTION: Partial<Record<Intent, string>> = { complete: 'complete', cancel: 'cancel', payment: 'payment' };
+/**
+ * The answers an app (or approver) gives, in turn, each once the booking offers it; `accept`
+ * for hotels24 is given at every stop it makes (conditions, final confirmation).
+ */
+const ANSWERS: Record<Intent, string[]> = {
+  complete: ['complete'],
+  cancel: ['cancel'],
+  payment: ['payment'],
+  extend: ['extend', 'payment'],
+  autoConfirm: [],
+  approve: ['accept'],
+  waitingList: ['accept', 'cancel'],
+  visit: ['cancel'],
+  leave: [],
+};
+
+/** The signal names a view may list for an answer the API takes by its route name. */
+const ALSO_OFFERED_AS: Record<string, string> = { payment: 'confirmPayment', extend: 'extendHold' };
+
+const bodyOf = (answer: string): Record<string, unknown> => (answer === 'cancel' ? { reason: 'chaos' } : answer === 'extend' ? { byMinutes: 1 } : {});
 
 class Bookings {
   readonly all: Booking[] = [];
   private readonly claimed = new Set<string>();
   private chronoSlot = '';
+  /** An event whose one place is soon taken: later bookings go on its waiting list, for the approver. */
+  private chronoWaitingListSlot = '';
 
   constructor(
     private readonly state: StackState,
@@ -211,12 +242,14 @@ class Bookings {
 
   async setUp(): Promise<void> {
     const sims = this.state.simulators;
-    // brusnika's CRM decides in a second; agent 501 may create as many clients as needed.
-    await control(sims.brusnika!, '/timing', { bookingDecisionMs: 1000 });
+    // brusnika's CRM decides bookings and visits in a second; agent 501 may create as many clients as needed.
+    await control(sims.brusnika!, '/timing', { bookingDecisionMs: 1000, visitDecisionMs: 1000 });
     await control(sims.brusnika!, '/users/501', { remaining_user_creation_limit: 100_000 });
     this.chronoSlot = `chaos-${this.runId}`;
     const datetime = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000).toISOString().slice(0, 19).replace('T', ' ');
     await control(sims.chrono!, '/agendas/gymnase-jean-moulin/events', { slug: this.chronoSlot, datetime, duration: 60, places: 5000 });
+    this.chronoWaitingListSlot = `chaos-${this.runId}-waiting-list`;
+    await control(sims.chrono!, '/agendas/gymnase-jean-moulin/events', { slug: this.chronoWaitingListSlot, datetime, duration: 60, places: 1, waiting_list_places: 5000 });
   }
 
   /** A seat or premise nobody here claimed and the simulator shows free; waits for one (undefined after 3 minutes). */
@@ -258,13 +291,14 @@ class Bookings {
           departure_date: departure.toISOString().slice(0, 10),
           blocks: [{ tariff: '507f1f77bcf86cd799439011', total_cost: 500, quantity: 1 }],
           requisites: { first_name: 'Booker', last_name: 'Da Mega', email: 'mega.booker@hotels24.ua', phone: '0800210017' },
-          autoConfirm: true,
+          // Without it, hotels24's final confirmation is a stop for the approver.
+          autoConfirm: b.intent === 'autoConfirm',
         };
       }
       case 'chrono':
         return {
           agenda: 'gymnase-jean-moulin',
-          slot: this.chronoSlot,
+          slot: b.intent === 'waitingList' ? this.chronoWaitingListSlot : this.chronoSlot,
           user_external_id: `chaos-${randomUUID()}`,
           user_first_name: 'Camille',
           user_last_name: 'Martin',
@@ -274,20 +308,20 @@ class Bookings {
           timezone: 'UTC',
         };
       case 'brusnika': {
+        const visit = b.intent === 'visit';
         b.claim = await this.claim(async () => {
           const s = await simulatorState<BrusnikaState>(sims.brusnika!);
-          return s.premises.filter((p) => !p.is_booked && !p.is_sold && p.purchase_option.includes('full_payment')).map((p) => String(p.id));
+          return visit
+            ? s.timeSlots.filter((t) => t.client_id === null && t.visit_id === null && !t.taken_elsewhere).map((t) => `slot/${t.id}`)
+            : s.premises.filter((p) => !p.is_booked && !p.is_sold && p.purchase_option.includes('full_payment')).map((p) => String(p.id));
         });
         if (!b.claim) return undefined;
         const digits = String(1_000_000 + index).slice(-7);
         b.phone = `9${String(Math.floor(Math.random() * 90) + 10)}${digits}`;
-        return {
-          kind: 'premise',
-          agent_id: 501,
-          premise_id: Number(b.claim),
-          purchase_option: 'full_payment',
-          client: { fullname: 'Смирнов Алексей Дмитриевич', phone_number: `8 (${b.phone.slice(0, 3)}) ${b.phone.slice(3, 6)}-${b.phone.slice(6, 8)}-${b.phone.slice(8)}` },
-        };
+        const client = { fullname: 'Смирнов Алексей Дмитриевич', phone_number: `8 (${b.phone.slice(0, 3)}) ${b.phone.slice(3, 6)}-${b.phone.slice(6, 8)}-${b.phone.slice(8)}` };
+        return visit
+          ? { kind: 'visit', agent_id: 501, time_slot_id: Number(b.claim.slice('slot/'.length)), client }
+          : { kind: 'premise', agent_id: 501, premise_id: Number(b.claim), purchase_option: 'full_payment', client };
       }
     }
   }
@@ -344,19 +378,13 @@ class Bookings {
       }
       if (b.claim) this.claimed.delete(b.claim);
       b.claim = undefined;
-      const action = ACTION[b.intent];
-      if (!action || TERMINAL.has(view.status)) return;
-      if (!(view.waitingFor?.actions ?? []).includes(action) && !(action === 'payment' && view.waitingFor?.actions?.includes('confirmPayment'))) {
-        b.notes.push(`${action} not offered at ${view.status} (${view.stage})`);
-        return;
-      }
-      const answered = await this.client.call('POST', `/api/v1/bookings/${b.bookingId}/${action}`, action === 'cancel' ? { reason: 'chaos' } : {}, `${b.key}-${action}`);
-      if (!answered) b.notes.push(`${action}: no answer below 500 within 5 minutes`);
-      else if (answered.status !== 200 && answered.status !== 202) b.notes.push(`${action} answered ${answered.status}: ${JSON.stringify(answered.body).slice(0, 200)}`);
-      // The app sends its answer again (same key): it must come back the same.
-      if (answered && (answered.status === 200 || answered.status === 202) && index % 7 === 0) {
-        const again = await this.client.call('POST', `/api/v1/bookings/${b.bookingId}/${action}`, action === 'cancel' ? { reason: 'chaos' } : {}, `${b.key}-${action}`);
-        if (again && again.status >= 400) b.notes.push(`${action} sent again with its key answered ${again.status}: ${JSON.stringify(again.body).slice(0, 200)}`);
+      for (const answer of ANSWERS[b.intent]) {
+        // hotels24 stops as often as it needs to: each stop is accepted, until it books.
+        for (let stop = 0; stop < (b.provider === 'hotels24' ? 3 : 1); stop++) {
+          const offered = await this.untilOffered(b, answer);
+          if (!offered) break;
+          await this.give(b, answer, `${b.key}-${answer}-${offered.stage ?? ''}`, index % 7 === 0);
+        }
       }
       // And the booking's POST again, with its key: the same booking.
       if (index % 5 === 0) {
@@ -365,6 +393,38 @@ class Bookings {
       }
     } finally {
       if (b.claim) this.claimed.delete(b.claim);
+    }
+  }
+
+  /** The booking's view once it offers `answer` (undefined, noted, when it ended or did not within 3 minutes). */
+  private async untilOffered(b: Booking, answer: string): Promise<View | undefined> {
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const view = await this.view(b);
+      const actions = view?.waitingFor?.actions ?? [];
+      if (view && (actions.includes(answer) || actions.includes(ALSO_OFFERED_AS[answer] ?? answer))) return view;
+      if (view && TERMINAL.has(view.status)) {
+        // A hotels24 booking that books after its last stop is what was asked for.
+        if (!(b.intent === 'approve' && view.status === 'completed')) b.notes.push(`${answer} not offered: it ended ${view.status} (${view.stage})`);
+        return undefined;
+      }
+      if (Date.now() > deadline) {
+        b.notes.push(`${answer} not offered within 3 minutes: ${view?.status} (${view?.stage})`);
+        return undefined;
+      }
+      await delay(2000);
+    }
+  }
+
+  /** One answer with its Idempotency-Key; sent twice when `twice` (the second must come back the same). */
+  private async give(b: Booking, answer: string, key: string, twice: boolean): Promise<void> {
+    const route = `/api/v1/bookings/${b.bookingId}/${answer}`;
+    const answered = await this.client.call('POST', route, bodyOf(answer), key);
+    if (!answered) b.notes.push(`${answer}: no answer below 500 within 5 minutes`);
+    else if (answered.status !== 200 && answered.status !== 202) b.notes.push(`${answer} answered ${answered.status}: ${JSON.stringify(answered.body).slice(0, 200)}`);
+    if (twice && answered && (answered.status === 200 || answered.status === 202)) {
+      const again = await this.client.call('POST', route, bodyOf(answer), key);
+      if (again && again.status >= 400) b.notes.push(`${answer} sent again with its key answered ${again.status}: ${JSON.stringify(again.body).slice(0, 200)}`);
     }
   }
 

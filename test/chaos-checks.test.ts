@@ -17,7 +17,7 @@ const EMPTY: ProviderStates = {
   qtickets: { inventory: [], tickets: [] },
   hotels24: { requests: {} },
   chrono: { bookings: [] },
-  brusnika: { premises: [], bookings: [], clients: [] },
+  brusnika: { premises: [], bookings: [], clients: [], visits: [], timeSlots: [] },
 };
 
 function booking(provider: ProviderName, status: string, more: Partial<Booking> = {}, references: Record<string, unknown> = {}): Booking {
@@ -49,7 +49,7 @@ function consistentWorld(): { bookings: Record<ProviderName, Booking>; states: P
     qtickets: { inventory: [], tickets: [{ id: 't1', external_id: 'qtickets-booking-1', status: 'reserved', seat_id: 's1', show_id: 1 }] },
     hotels24: { requests: { r1: { request_id: 'r1', state: 'complete', status: 'ok' } } },
     chrono: { bookings: [{ id: 1, extra_data: { orchestrator_booking_id: 'chrono-booking' }, cancellation_datetime: null, anonymization_datetime: null, event_id: 1 }] },
-    brusnika: { premises: [], bookings: [{ id: 3, client_id: 7, premise_id: 5, status: 'open' }], clients: [{ id: 7, phone_number: '+7 (912) 001-00-01' }] },
+    brusnika: { premises: [], bookings: [{ id: 3, client_id: 7, premise_id: 5, status: 'open' }], clients: [{ id: 7, phone_number: '+7 (912) 001-00-01' }], visits: [], timeSlots: [] },
   };
   return { bookings, states };
 }
@@ -145,6 +145,20 @@ test('an oks deal a failed booking may hold counts apart when the booking carrie
   expect(inventoryViolations(oksOnly, [bookings.oks])).toEqual({ violations: [], oksFlagged: ['oks-booking'] });
   bookings.oks.view!.attention = null;
   expect(kinds(inventoryViolations(oksOnly, [bookings.oks]).violations)).toEqual(['held with no booking [oks]']);
+});
+
+test('a brusnika visit is what its booking holds: left behind or lost, it is found', () => {
+  const visit = booking('brusnika', 'confirmed', { intent: 'visit', phone: '9120020002' });
+  const states: ProviderStates = {
+    ...EMPTY,
+    brusnika: { premises: [], bookings: [], clients: [{ id: 8, phone_number: '8 (912) 002-00-02' }], visits: [{ id: 5, client_id: 8, time_slot_id: 3, status: 'success' }], timeSlots: [] },
+  };
+  expect(inventoryViolations(states, [visit]).violations).toEqual([]);
+  visit.view!.status = 'cancelled';
+  expect(kinds(inventoryViolations(states, [visit]).violations)).toEqual(['held with no booking [brusnika]']);
+  visit.view!.status = 'confirmed';
+  states.brusnika.visits[0]!.status = 'fail';
+  expect(kinds(inventoryViolations(states, [visit]).violations)).toEqual(['hold lost [brusnika]']);
 });
 
 describe('bookings themselves', () => {
