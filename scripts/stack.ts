@@ -82,7 +82,7 @@ function restartFrom(raw: string | undefined): boolean {
 }
 
 /** What the stack listens on and is called, from the environment. */
-function stackConfig(env: NodeJS.ProcessEnv = process.env) {
+export function stackConfig(env: NodeJS.ProcessEnv = process.env) {
   const temporalPort = intFrom(env, 'STACK_TEMPORAL_PORT', 7333);
   const offset = intFrom(env, 'STACK_SIMULATOR_PORT_OFFSET', 100);
   return {
@@ -128,7 +128,7 @@ export interface StackState {
 }
 
 /** The environment of the API, the workers and the simulators (the same names as in `npm start` and compose). */
-function appEnv(config: StackConfig, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function appEnv(config: StackConfig, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   const defaults: Record<string, string> = {
     API_TOKENS: 'dev-app-token:demo-app:app,dev-approver-token:approver:approver',
@@ -155,7 +155,7 @@ function appEnv(config: StackConfig, base: NodeJS.ProcessEnv = process.env): Nod
 }
 
 /** The server's embedded config template reads these (as in docker-compose.yml's temporal service). */
-function temporalServerEnv(config: StackConfig): NodeJS.ProcessEnv {
+export function temporalServerEnv(config: StackConfig): NodeJS.ProcessEnv {
   const p = config.temporalPort;
   return {
     PATH: process.env.PATH,
