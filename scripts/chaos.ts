@@ -378,10 +378,11 @@ class Bookings {
       }
       if (b.claim) this.claimed.delete(b.claim);
       b.claim = undefined;
-      for (const answer of ANSWERS[b.intent]) {
+      const answers = ANSWERS[b.intent];
+      for (const [n, answer] of answers.entries()) {
         // hotels24 stops as often as it needs to: each stop is accepted, until it books.
         for (let stop = 0; stop < (b.provider === 'hotels24' ? 3 : 1); stop++) {
-          const offered = await this.untilOffered(b, answer);
+          const offered = await this.untilOffered(b, answer, answers.slice(n + 1));
           if (!offered) break;
           await this.give(b, answer, `${b.key}-${answer}-${offered.stage ?? ''}`, index % 7 === 0);
         }
@@ -396,13 +397,19 @@ class Bookings {
     }
   }
 
-  /** The booking's view once it offers `answer` (undefined, noted, when it ended or did not within 3 minutes). */
-  private async untilOffered(b: Booking, answer: string): Promise<View | undefined> {
+  /**
+   * The booking's view once it offers `answer`; undefined when it offers a later one instead
+   * (a chrono booking that got a place on the main list needs no accept), or, noted, when
+   * it ended or did not within 3 minutes.
+   */
+  private async untilOffered(b: Booking, answer: string, later: string[]): Promise<View | undefined> {
     const deadline = Date.now() + 180_000;
+    const offers = (actions: string[], a: string): boolean => actions.includes(a) || actions.includes(ALSO_OFFERED_AS[a] ?? a);
     for (;;) {
       const view = await this.view(b);
       const actions = view?.waitingFor?.actions ?? [];
-      if (view && (actions.includes(answer) || actions.includes(ALSO_OFFERED_AS[answer] ?? answer))) return view;
+      if (view && offers(actions, answer)) return view;
+      if (view && later.some((a) => offers(actions, a))) return undefined;
       if (view && TERMINAL.has(view.status)) {
         // A hotels24 booking that books after its last stop is what was asked for.
         if (!(b.intent === 'approve' && view.status === 'completed')) b.notes.push(`${answer} not offered: it ended ${view.status} (${view.stage})`);
