@@ -8,10 +8,11 @@
  * Run directly (`npx tsx scripts/schemathesis.ts`) it prints the executable's path;
  * extra arguments are passed to it: `npx tsx scripts/schemathesis.ts run <url>`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isExecutableFile, projectRoot } from './temporal-cli';
+import { findOnPath, isExecutableFile, run } from './provision';
+import { projectRoot } from './temporal-cli';
 
 export const SCHEMATHESIS_VERSION = '4.32.5';
 
@@ -24,33 +25,13 @@ function log(message: string): void {
   process.stderr.write(`[schemathesis] ${message}\n`);
 }
 
-function findPython(): string | undefined {
-  for (const name of ['python3', 'python']) {
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-      const candidate = path.resolve(dir, name);
-      if (isExecutableFile(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-function run(cmd: string, args: string[]): { ok: boolean; output: string } {
-  const result = spawnSync(cmd, args, {
-    cwd: projectRoot,
-    env: { ...process.env, PIP_NO_INPUT: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 10 * 60_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.error) return { ok: false, output: result.error.message };
-  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
-}
+/** pip and the tool, run quietly from the project. */
+const PIP = { cwd: projectRoot, env: { ...process.env, PIP_NO_INPUT: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' } };
 
 /** Whether the virtualenv's schemathesis runs and is the pinned version. */
 function works(bin: string): boolean {
   if (!isExecutableFile(bin)) return false;
-  const version = run(bin, ['--version']);
+  const version = run(bin, ['--version'], PIP);
   return version.ok && version.output.includes(SCHEMATHESIS_VERSION);
 }
 
@@ -60,7 +41,7 @@ function works(bin: string): boolean {
  * from making it at once.
  */
 function install(): string {
-  const python = findPython();
+  const python = (findOnPath('python3') ?? findOnPath('python'));
   if (!python) throw new Error('schemathesis needs Python 3 (python3 on PATH) to be installed into .tools');
   fs.mkdirSync(toolsDir, { recursive: true });
   const lock = `${venvDir}.lock`;
@@ -78,10 +59,10 @@ function install(): string {
   try {
     fs.rmSync(venvDir, { recursive: true, force: true });
     log(`installing schemathesis==${SCHEMATHESIS_VERSION} with pip into ${path.relative(projectRoot, venvDir)}`);
-    const venv = run(python, ['-m', 'venv', venvDir]);
+    const venv = run(python, ['-m', 'venv', venvDir], PIP);
     if (!venv.ok) throw new Error(`python -m venv failed:\n${venv.output}`);
     const venvPython = process.platform === 'win32' ? path.join(venvDir, 'Scripts', 'python.exe') : path.join(venvDir, 'bin', 'python');
-    const pip = run(venvPython, ['-m', 'pip', 'install', '--quiet', '--timeout', '30', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+    const pip = run(venvPython, ['-m', 'pip', 'install', '--quiet', '--timeout', '30', `schemathesis==${SCHEMATHESIS_VERSION}`], PIP);
     if (!pip.ok || !works(binOf(venvDir))) {
       fs.rmSync(venvDir, { recursive: true, force: true });
       throw new Error(`pip install of schemathesis==${SCHEMATHESIS_VERSION} failed:\n${pip.output.split('\n').slice(-10).join('\n')}`);

