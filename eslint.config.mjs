@@ -11,7 +11,7 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const layers = (...names) => `^(\\.\\./)+(${names.join('|')})(/|$)`;
 
 // Dependencies point one way; a wrong arrow fails `npm run lint` (test/lint.test.ts proves it):
-//   workflows  -> @temporalio/workflow, common/, pure workflow modules (activities by `import type` only)
+//   workflows  -> @temporalio/workflow, common/, pure workflow modules (activities by `import type` only; no zod)
 //   activities -> their own contract and client, the HTTP helper, common/ (not workflows/, not another provider)
 //   api        -> workflow definitions, common/, provider clients and contracts for read-through catalogues
 //   simulators -> nothing of activities/, workflows/, api/, worker/: written from the seeds alone
@@ -43,6 +43,9 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
             { regex: '^\\.\\./activities(/(index|http|[^/]+/(activities|client)))?$', message: 'Workflows reach activities through proxyActivities, with `import type` only.', allowTypeImports: true },
+            // The worker evaluates the workflow bundle for every booking it starts or replays: zod tripled it and cost a fifth of the workflow thread.
+            { group: ['zod', 'zod/*'], message: 'zod stays out of the workflow bundle: check answers with plain functions (e.g. activities/hotels24/checks.ts).' },
+            { regex: '^\\.\\./activities/[^/]+/(contract|request)$', message: 'Contracts and requests are zod schemas: workflows take their types only (`import type`), zod stays out of the workflow bundle.', allowTypeImports: true },
             { regex: layers('api', 'worker', 'simulators', 'config', 'scripts', 'bench', 'test'), message: 'Workflows import only pure modules.' },
             { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'express', 'pino', 'pino-*', 'prom-client', 'axios', 'undici'], message: 'I/O does not belong in workflow code.' },
           ],

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
-import { type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
@@ -52,6 +52,14 @@ export interface BookingSummary {
   summary: string | null;
 }
 
+/** What an answer needs of a booking before it is sent, from Temporal's own record of it (no worker asked). */
+export interface BookingFacts {
+  bookingId: string;
+  provider: Provider;
+  client: string;
+  status: Status;
+}
+
 export interface BookingServiceOptions {
   client: Client;
   taskQueue: string;
@@ -71,24 +79,25 @@ export class BookingService {
     const bookingId = idempotencyKey ? uuidv5(`${caller.client}\n${idempotencyKey}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
     const workflowId = workflowIdFor(bookingId);
     const { client, taskQueue, logger } = this.options;
+    // The API's clock, carried by the booking (view) and its memo (lists): no describe after the start to learn it.
+    const createdAt = new Date().toISOString();
     try {
-      const handle = await client.workflow.start(binding.workflow, {
+      await client.workflow.start(binding.workflow, {
         workflowId,
         taskQueue,
         // Checked by the binding's schema and configuration: the provider's own request and durations.
-        args: [{ bookingId, client: caller.client, request: request as never, timing: binding.timing as never }],
+        args: [{ bookingId, client: caller.client, request: request as never, timing: binding.timing as never, createdAt }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: BookingProvider, value: binding.provider },
           { key: BookingStatus, value: 'pending' },
           { key: BookingClient, value: caller.client },
         ],
-        memo: { summary: `${binding.provider} pending (received)`, requestHash },
+        memo: { summary: `${binding.provider} pending (received)`, requestHash, createdAt },
         staticSummary: `${binding.provider} booking for ${caller.client}`,
       });
-      const described = await handle.describe();
       logger.info({ bookingId, provider: binding.provider, client: caller.client }, 'booking started');
-      return { bookingId, createdAt: described.startTime.toISOString(), created: true };
+      return { bookingId, createdAt, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const described = await client.workflow.getHandle(workflowId).describe();
@@ -100,7 +109,8 @@ export class BookingService {
         );
       }
       logger.info({ bookingId, provider: binding.provider }, 'idempotent retry found the booking');
-      return { bookingId, createdAt: described.startTime.toISOString(), created: false, view: await this.view(caller, bookingId) };
+      const view = await this.view(caller, bookingId);
+      return { bookingId, createdAt: view.createdAt, created: false, view };
     }
   }
 
@@ -109,6 +119,25 @@ export class BookingService {
     const view = await this.readView(bookingId);
     if (caller.role !== 'approver' && view.client !== caller.client) throw notFound(bookingId);
     return view;
+  }
+
+  /**
+   * The booking's provider, owner and status as its search attributes have them (a describe: the server
+   * answers alone, where a query would wake, or replay, the booking on a worker), for the caller who may see it.
+   */
+  async facts(caller: Caller, bookingId: string): Promise<BookingFacts> {
+    const described = await this.options.client.workflow
+      .getHandle(workflowIdFor(bookingId))
+      .describe()
+      .catch((err: unknown) => {
+        throw err instanceof WorkflowNotFoundError ? notFound(bookingId) : err;
+      });
+    const attrs = described.typedSearchAttributes;
+    const [provider, client, status] = [attrs.get(BookingProvider), attrs.get(BookingClient), attrs.get(BookingStatus)];
+    // Started without the API's search attributes (from the CLI, or a test's client): the booking itself says.
+    if (!provider || !client || !status) return this.view(caller, bookingId);
+    if (caller.role !== 'approver' && client !== caller.client) throw notFound(bookingId);
+    return { bookingId, provider: provider as Provider, client, status: status as Status };
   }
 
   /** Bookings visible to the caller, newest first, filtered by search attributes. */
@@ -126,7 +155,7 @@ export class BookingService {
         provider: attrs.get(BookingProvider) ?? 'unknown',
         status: attrs.get(BookingStatus) ?? 'unknown',
         client: attrs.get(BookingClient) ?? 'unknown',
-        createdAt: execution.startTime.toISOString(),
+        createdAt: typeof execution.memo?.createdAt === 'string' ? execution.memo.createdAt : execution.startTime.toISOString(),
         closedAt: execution.closeTime?.toISOString() ?? null,
         summary: typeof execution.memo?.summary === 'string' ? execution.memo.summary : null,
       });
@@ -143,7 +172,7 @@ export class BookingService {
    */
   async act(
     caller: Caller,
-    before: BookingView,
+    before: BookingFacts,
     name: string,
     action: ActionBinding,
     body: unknown,
@@ -153,10 +182,11 @@ export class BookingService {
     // The update's id: Temporal keeps one outcome per id, so a retried answer gets the first one's.
     const updateId = idempotencyKey ? uuidv5(`${caller.client}\n${bookingId}\n${name}\n${idempotencyKey}`, IDEMPOTENCY_NAMESPACE) : undefined;
     if (isTerminal(before.status) && !updateId) {
+      const ended = await this.readView(bookingId);
       // Cancelling what is cancelled already is a no-op, not an error.
-      if (name === 'cancel' && before.status === 'cancelled') return { view: before, settled: true };
-      const reason = name === 'cancel' ? before.notCancellableReason : undefined;
-      throw new ApiError(409, 'conflict', reason ?? `the booking is ${before.status}: ${name} is no longer possible`);
+      if (name === 'cancel' && ended.status === 'cancelled') return { view: ended, settled: true };
+      const reason = name === 'cancel' ? ended.notCancellableReason : undefined;
+      throw new ApiError(409, 'conflict', reason ?? `the booking is ${ended.status}: ${name} is no longer possible`);
     }
     const handle = this.options.client.workflow.getHandle(workflowIdFor(bookingId));
     try {

@@ -67,7 +67,7 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
   router.post('/:bookingId/:action', async (req, res) => {
     const caller = callerOf(req);
     const bookingId = validate(BookingIdParam, req.params.bookingId, 'path', ['bookingId']);
-    const current = await service.view(caller, bookingId);
+    const current = await service.facts(caller, bookingId);
     const binding = bindings[current.provider];
     const action = binding && (binding.actions[req.params.action] ?? Object.values(binding.actions).find((a) => a.signal === req.params.action));
     if (!binding || !action) {

@@ -36,7 +36,8 @@ import { type BookingStatus, type BookingView, statusQuery, workflowIdFor } from
 import { cancel } from '../workflows/kit';
 import type { BrusnikaTiming } from '../workflows/brusnika';
 import { type ChronoTiming, accept as acceptChrono } from '../workflows/chrono';
-import { Hotels24BookingRequest, type Hotels24Timing, accept as acceptHotel } from '../workflows/hotels24';
+import { Hotels24BookingRequest } from '../activities/hotels24/request';
+import { type Hotels24Timing, accept as acceptHotel } from '../workflows/hotels24';
 import { type OksTiming, complete } from '../workflows/oks';
 import { type QticketsTiming, confirmPayment, extendHold } from '../workflows/qtickets';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';

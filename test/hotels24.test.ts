@@ -18,7 +18,8 @@ import {
   startHotels24Simulator,
 } from '../simulators/hotels24';
 import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booking';
-import { Hotels24BookingRequest, type Hotels24Timing, accept, reject, requisites as requisitesAnswer } from '../workflows/hotels24';
+import { Hotels24BookingRequest } from '../activities/hotels24/request';
+import { type Hotels24Timing, accept, reject, requisites as requisitesAnswer } from '../workflows/hotels24';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
 import { APPROVER_TOKEN, APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
 

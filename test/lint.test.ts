@@ -13,6 +13,8 @@ const wrongWay: [string, string, RegExp][] = [
   ['simulators/oks.ts', "import { BookLayoutRequest } from '../activities/oks/contract';\nexport const r = BookLayoutRequest;\n", /Simulators import nothing/],
   ['workflows/oks.ts', "import fs from 'node:fs';\nexport const f = fs;\n", /deterministic/],
   ['workflows/oks.ts', "import { createOksActivities } from '../activities/oks/activities';\nexport const a = createOksActivities;\n", /proxyActivities/],
+  ['workflows/hotels24.ts', "import { z } from 'zod';\nexport const s = z.string();\n", /zod stays out of the workflow bundle/],
+  ['workflows/hotels24.ts', "import { Requisites } from '../activities/hotels24/request';\nexport const r = Requisites;\n", /zod stays out of the workflow bundle/],
   ['api/bookings.ts', "import { createOksActivities } from '../activities/oks/activities';\nexport const a = createOksActivities;\n", /never run activities/],
   ['common/release.ts', "import { statusQuery } from '../workflows/booking';\nexport const q = statusQuery;\n", /neutral vocabulary/],
   // kit.ts imports booking-record.ts: this would close a loop.
@@ -21,6 +23,7 @@ const wrongWay: [string, string, RegExp][] = [
 const rightWay: [string, string][] = [
   ['activities/oks/activities.ts', "import { released } from '../../common/release';\nexport const r = released;\n"],
   ['workflows/oks.ts', "import type { OksActivities } from '../activities/oks/activities';\nexport type A = OksActivities;\n"],
+  ['workflows/hotels24.ts', "import type { Requisites } from '../activities/hotels24/request';\nexport type R = Requisites;\n"],
   ['api/providers/qtickets.ts', "import { QticketsClient } from '../../activities/qtickets/client';\nexport const c = QticketsClient;\n"],
 ];
 

@@ -27,7 +27,7 @@ export class BookingRecord {
   private readonly data: BookingView;
   private attentionKind: AttentionKind | undefined;
 
-  constructor(bookingId: string, provider: Provider, client: string) {
+  constructor(bookingId: string, provider: Provider, client: string, createdAt = workflowInfo().startTime.toISOString()) {
     const now = new Date().toISOString();
     this.data = {
       bookingId,
@@ -35,7 +35,7 @@ export class BookingRecord {
       client,
       status: 'pending',
       stage: 'received',
-      createdAt: workflowInfo().startTime.toISOString(),
+      createdAt,
       updatedAt: now,
       waitingFor: null,
       references: {},

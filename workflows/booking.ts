@@ -92,6 +92,8 @@ export interface BookingStart<Request, Timing> {
   request: Request;
   /** Durations that override the provider's defaults (tests, sandboxes). */
   timing?: Partial<Timing>;
+  /** When the API accepted it (its answer to the start says so without asking Temporal); bookings started before: the workflow's start time. */
+  createdAt?: string;
 }
 
 export { workflowIdFor } from '../common/workflow-id';

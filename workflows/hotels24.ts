@@ -12,13 +12,12 @@
 import { ActivityFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { BookingChanges, Hotels24Activities } from '../activities/hotels24/activities';
 import type { HotelStop } from '../activities/hotels24/contract';
-import { AcceptAnswer, BookingFields, type Hotels24BookingRequest, RejectAnswer, Requisites, problemsOf } from '../activities/hotels24/request';
+import { type Checked, checkAccept, checkBookingFields, checkReject, checkRequisites } from '../activities/hotels24/checks';
+import type { AcceptAnswer, Hotels24BookingRequest, RejectAnswer, Requisites } from '../activities/hotels24/request';
 import { releaseUnknown } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { type Progress, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
-
-export { AcceptAnswer, Hotels24BookingRequest, RejectAnswer, Requisites } from '../activities/hotels24/request';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -75,19 +74,19 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
     provider: 'hotels24',
     answers: [
       takes(accept, (payload = {}) => {
-        const parsed = AcceptAnswer.safeParse(payload);
-        if (!parsed.success) return `invalid corrections: ${problemsOf(parsed.error)}`;
-        const { note: _note, ...changes } = parsed.data;
-        const whole = BookingFields.safeParse({ ...sent, ...changes });
-        return whole.success ? undefined : `the corrected booking is invalid: ${problemsOf(whole.error)}`;
+        const checked = checkAccept(payload);
+        if (!checked.ok) return `invalid corrections: ${checked.problems}`;
+        const { note: _note, ...changes } = checked.value;
+        const whole = checkBookingFields({ ...sent, ...changes });
+        return whole.ok ? undefined : `the corrected booking is invalid: ${whole.problems}`;
       }),
       takes(reject, (payload = {}) => {
-        const parsed = RejectAnswer.safeParse(payload);
-        return parsed.success ? undefined : `invalid rejection: ${problemsOf(parsed.error)}`;
+        const checked = checkReject(payload);
+        return checked.ok ? undefined : `invalid rejection: ${checked.problems}`;
       }),
       takes(requisites, (payload) => {
-        const parsed = Requisites.safeParse(payload);
-        return parsed.success ? undefined : `invalid requisites: ${problemsOf(parsed.error)}`;
+        const checked = checkRequisites(payload);
+        return checked.ok ? undefined : `invalid requisites: ${checked.problems}`;
       }),
     ],
     // Nothing is held before complete, and hotels24 cancels nothing: the one release (the rooms) flags them for an operator.
@@ -167,13 +166,13 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
         return void b.end('cancelled', at.state, `${message}; ${NOTHING_HELD}`);
       }
       if (isAnswer(given, requisites)) {
-        const supplied = Requisites.parse(given.args[0]);
+        const supplied = checkedValue(checkRequisites(given.args[0]));
         sent = { ...sent, requisites: supplied };
         at = await goOn(onHotels24(at.state, 'requisites supplied; hotels24 checks them'), () => hotels24.supplyHotelRequisites(requestId, supplied));
         continue;
       }
       if (isAnswer(given, accept)) {
-        const { note, ...corrected } = AcceptAnswer.parse(given.args[0] ?? {});
+        const { note, ...corrected } = checkedValue(checkAccept(given.args[0] ?? {}));
         sent = { ...sent, ...corrected };
         const changes = Object.keys(corrected).length > 0 ? corrected : undefined;
         b.record.note(`accepted${changes ? ` with corrected ${Object.keys(changes).join(', ')}` : ''}${note ? `: ${note}` : ''}`);
@@ -184,6 +183,12 @@ export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise
       }
     }
   });
+}
+
+/** An answer taken was checked by its handler already: a failing check here is a bug, failing the workflow task. */
+function checkedValue<T>(checked: Checked<T>): T {
+  if (!checked.ok) throw new Error(`an answer taken fails its check: ${checked.problems}`);
+  return checked.value;
 }
 
 /** Where a person must look: conditions that differ, missing requisites, or the final confirmation. */

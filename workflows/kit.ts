@@ -182,7 +182,7 @@ export class Booking<R> {
     input: BookingStart<unknown, unknown>,
     private readonly options: BookingKitOptions<R>,
   ) {
-    this.record = new BookingRecord(input.bookingId, options.provider, input.client);
+    this.record = new BookingRecord(input.bookingId, options.provider, input.client, input.createdAt);
     setHandler(statusQuery, () => this.record.view);
     this.register(
       takes(cancel, (request?: CancelRequest) => {

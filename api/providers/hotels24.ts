@@ -1,17 +1,8 @@
 /** hotels24 in the API: hotel booking requests, the answers at its stops, durations from HOTELS24_* variables. */
 import { z } from 'zod';
 import { durationsFrom } from '../../config/env';
-import {
-  AcceptAnswer,
-  Hotels24BookingRequest,
-  type Hotels24Timing,
-  RejectAnswer,
-  Requisites,
-  accept,
-  reject,
-  hotels24HotelBooking,
-  requisites,
-} from '../../workflows/hotels24';
+import { AcceptAnswer, Hotels24BookingRequest, RejectAnswer, Requisites } from '../../activities/hotels24/request';
+import { type Hotels24Timing, accept, reject, hotels24HotelBooking, requisites } from '../../workflows/hotels24';
 import { cancelAction, type ProviderBinding } from './binding';
 import { NOT_BLANK } from '../openapi';
 
