@@ -1,9 +1,11 @@
 /** The Express app: auth, routes, oks's own endpoints, errors as JSON, request logs and metrics. */
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { approvalRoutes } from './approvals';
 import { type Caller, authenticate } from './auth';
 import { BookingService } from './bookings';
 import { ApiError, errorHandler, methodNotAllowed } from './errors';
@@ -19,6 +21,8 @@ export interface AppOptions {
   logger: Logger;
   settleWaitMs?: number;
   queryTimeoutMs?: number;
+  /** The Temporal UI's address, for links from the approvals inbox (TEMPORAL_UI_URL). */
+  temporalUiUrl?: string;
 }
 
 export function createApp(options: AppOptions): Express {
@@ -96,6 +100,9 @@ export function createApp(options: AppOptions): Express {
 
   const auth = authenticate(options.tokens);
   app.use('/api/v1/bookings', auth, bookingRoutes(service, options.providers));
+  app.use('/api/v1/approvals', auth, approvalRoutes(service, options.client, options.providers, { temporalUiUrl: options.temporalUiUrl }));
+  // The approvals inbox: a static page; it signs in with an approver's token and calls the routes above.
+  app.use('/inbox', express.static(path.join(__dirname, 'inbox'), { fallthrough: false }));
   for (const binding of Object.values(options.providers)) {
     for (const { mountPath, router, errorHandler } of binding.routes ?? []) {
       app.use(mountPath, auth, router(service, binding), ...(errorHandler ? [errorHandler] : []));

@@ -15,10 +15,11 @@ import {
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
-import { type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
+import { type AnswerAuthor, type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
+import { listPage } from './visibility';
 import type { ActionBinding, ProviderBinding } from './providers/binding';
 
 /** gRPC status codes, as the Temporal client reports them. */
@@ -141,27 +142,31 @@ export class BookingService {
   }
 
   /** Bookings visible to the caller, newest first, filtered by search attributes. */
-  async list(caller: Caller, filters: { provider?: Provider; status?: string; reference?: string; limit: number }): Promise<BookingSummary[]> {
+  /** Bookings visible to the caller, newest first, filtered by search attributes; a page at a time (Temporal's page token). */
+  async list(
+    caller: Caller,
+    filters: { provider?: Provider; status?: string; reference?: string; limit: number; cursor?: string },
+  ): Promise<{ bookings: BookingSummary[]; nextCursor: string | null }> {
     const clauses = [`WorkflowId STARTS_WITH "booking-"`];
     if (caller.role !== 'approver') clauses.push(`${BookingClient.name} = ${quote(caller.client)}`);
     if (filters.provider) clauses.push(`${BookingProvider.name} = ${quote(filters.provider)}`);
     if (filters.status) clauses.push(`${BookingStatus.name} = ${quote(filters.status)}`);
     if (filters.reference) clauses.push(`${BookingReference.name} = ${quote(filters.reference)}`);
-    const found: BookingSummary[] = [];
-    for await (const execution of this.options.client.workflow.list({ query: clauses.join(' AND '), pageSize: filters.limit })) {
-      const attrs = execution.typedSearchAttributes;
-      found.push({
+    const page = await listPage(this.options.client, clauses.join(' AND '), filters.limit, filters.cursor);
+    const bookings = page.executions.map((execution): BookingSummary => {
+      const createdAt = execution.memo<string>('createdAt');
+      const summary = execution.memo<string>('summary');
+      return {
         bookingId: execution.workflowId.slice('booking-'.length),
-        provider: attrs.get(BookingProvider) ?? 'unknown',
-        status: attrs.get(BookingStatus) ?? 'unknown',
-        client: attrs.get(BookingClient) ?? 'unknown',
-        createdAt: typeof execution.memo?.createdAt === 'string' ? execution.memo.createdAt : execution.startTime.toISOString(),
-        closedAt: execution.closeTime?.toISOString() ?? null,
-        summary: typeof execution.memo?.summary === 'string' ? execution.memo.summary : null,
-      });
-      if (found.length >= filters.limit) break;
-    }
-    return found;
+        provider: execution.attribute<string>(BookingProvider) ?? 'unknown',
+        status: execution.attribute<string>(BookingStatus) ?? 'unknown',
+        client: execution.attribute<string>(BookingClient) ?? 'unknown',
+        createdAt: typeof createdAt === 'string' ? createdAt : execution.startTime,
+        closedAt: execution.closeTime,
+        summary: typeof summary === 'string' ? summary : null,
+      };
+    });
+    return { bookings, nextCursor: page.nextCursor };
   }
 
   /**
@@ -190,9 +195,13 @@ export class BookingService {
     }
     const handle = this.options.client.workflow.getHandle(workflowIdFor(bookingId));
     try {
-      const update = action.body
-        ? await handle.startUpdate<BookingView, [unknown]>(action.update, { args: [body], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })
-        : await handle.startUpdate<BookingView, []>(action.update, { updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+      // Who answers goes last, after the answer's body (none for an answer without one): the booking's audit trail.
+      const author: AnswerAuthor = { answeredBy: { client: caller.client, role: caller.role } };
+      const update = await handle.startUpdate<BookingView, [unknown, AnswerAuthor]>(action.update, {
+        args: [body, author],
+        updateId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
       this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
       const outcome = update.result();
       // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.

@@ -14,6 +14,8 @@ const ApiConfig = TemporalConfig.extend(LogConfig.shape).extend({
   API_TOKENS: ApiTokens,
   /** How long an answer (cancel, complete...) waits for the booking to carry it out before replying 202. */
   API_SETTLE_WAIT: DurationMs.default(3_000),
+  /** The Temporal UI as approvers reach it, for the inbox's links to a booking (none: no links). */
+  TEMPORAL_UI_URL: z.url().optional(),
 });
 
 async function main(): Promise<void> {
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     providers,
     logger,
     settleWaitMs: config.API_SETTLE_WAIT,
+    temporalUiUrl: config.TEMPORAL_UI_URL,
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, providers: Object.keys(providers), temporal: config.TEMPORAL_ADDRESS }, 'api listening');

@@ -8,6 +8,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type Respon
 import { z } from 'zod';
 import { BOOKING_STATUSES, type BookingView, PROVIDERS } from '../workflows/booking';
 import type { AnswerDoc, ProviderBindings } from './providers/binding';
+import { ApprovalsQuery, PEOPLE } from './approvals';
 import { BookingIdParam, IdempotencyKey, ListQuery } from './routes';
 
 // Lets the generator name schemas (`$ref`s); a one-time extension of zod's prototype.
@@ -39,8 +40,36 @@ const BookingViewSchema = z.object({
   cancellable: z.boolean(),
   notCancellableReason: z.string().optional(),
   revision: z.number().int(),
-  timeline: z.array(z.object({ at: z.string(), status: z.enum(BOOKING_STATUSES), stage: z.string(), note: z.string() })),
+  timeline: z.array(
+    z.object({
+      at: z.string(),
+      status: z.enum(BOOKING_STATUSES),
+      stage: z.string(),
+      note: z.string(),
+      by: z.string().optional().meta({ description: 'Who gave the answer the entry records: `client (role)`' }),
+    }),
+  ),
 }) satisfies z.ZodType<BookingView>;
+
+const Approval = z.object({
+  bookingId: z.string(),
+  provider: z.string(),
+  client: z.string(),
+  status: z.enum(BOOKING_STATUSES),
+  stage: z.string(),
+  waitingFor: Waiting.extend({ on: z.enum(PEOPLE) }),
+  secondsLeft: z.number().int().nullable().meta({ description: 'Seconds to the deadline when the list was read' }),
+  answers: z.array(
+    z.object({
+      name: z.string().meta({ description: 'POST /api/v1/bookings/{bookingId}/{name}' }),
+      summary: z.string(),
+      schema: z.record(z.string(), z.unknown()).nullable().meta({ description: "JSON Schema of the answer's body; null: it takes none" }),
+    }),
+  ),
+  timeline: BookingViewSchema.shape.timeline,
+  temporalUrl: z.string().nullable().meta({ description: 'The booking in the Temporal UI (TEMPORAL_UI_URL)' }),
+  readable: z.boolean().meta({ description: 'False when its worker did not answer in time: what the search attributes say, no answers for now' }),
+});
 
 const ErrorBody = z.object({
   error: z.object({
@@ -164,7 +193,10 @@ export function openApiDocument(bindings: ProviderBindings) {
     summary: 'List bookings (an app sees its own; an approver sees all)',
     security: [{ bearer: [] }],
     request: { query: ListQuery },
-    responses: responses({ 200: { description: 'Bookings, newest first', schema: z.object({ bookings: z.array(BookingSummary) }) }, ...errors(400, 401) }),
+    responses: responses({
+      200: { description: 'Bookings, newest first, a page at a time: pass `nextCursor` back as `cursor`', schema: z.object({ bookings: z.array(BookingSummary), nextCursor: z.string().nullable() }) },
+      ...errors(400, 401),
+    }),
   });
   register({
     method: 'get',
@@ -178,6 +210,21 @@ export function openApiDocument(bindings: ProviderBindings) {
       ...errors(400, 401),
       404: 'No such booking for this client',
       503: 'No worker answered in time; the booking is safe, try again after Retry-After',
+    }),
+  });
+
+  register({
+    method: 'get',
+    path: '/api/v1/approvals',
+    summary: 'The approvals inbox: every booking waiting for a person (approver, client, operator), soonest deadline first within a page',
+    description:
+      'Approvers only. Each item carries what the booking waits for, the data to decide on, the deadline and the time left, and the answers an approver may give with the JSON Schema of each body. Pages follow Temporal\'s own page token: pass `nextCursor` back as `cursor`.',
+    security: [{ bearer: [] }],
+    request: { query: ApprovalsQuery },
+    responses: responses({
+      200: { description: 'One page of waiting bookings', schema: z.object({ approvals: z.array(Approval), nextCursor: z.string().nullable() }) },
+      ...errors(400, 401),
+      403: 'Only an approver token may read the inbox',
     }),
   });
 

@@ -24,6 +24,8 @@ export const ListQuery = z.object({
     )
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The nextCursor of the previous page (Temporal's page token). */
+  cursor: z.string().max(4000).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'cursor is the nextCursor of a previous page').optional(),
 });
 
 export function bookingRoutes(service: BookingService, bindings: ProviderBindings): Router {
@@ -56,7 +58,7 @@ export function bookingRoutes(service: BookingService, bindings: ProviderBinding
   router.get('/', async (req, res) => {
     const caller = callerOf(req);
     const query = validate(ListQuery, req.query, 'query');
-    res.json({ bookings: await service.list(caller, query) });
+    res.json(await service.list(caller, query));
   });
 
   router.get('/:bookingId', async (req, res) => {

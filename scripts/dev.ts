@@ -44,6 +44,7 @@ export function devEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
     LOG_LEVEL: 'info',
     HOST: BIND_HOST,
     SIMULATORS_HOST: BIND_HOST,
+    TEMPORAL_UI_URL: `http://localhost:${TEMPORAL_UI_PORT}`,
   };
   for (const provider of PROVIDERS) {
     const { port } = providerDefinitions[provider].simulator;
@@ -200,6 +201,7 @@ class DevRunner {
       'Everything is up. Ctrl-C stops it all.',
       '',
       `  API              http://localhost:${apiPort}   (health: /health)`,
+      `  Approvals inbox  http://localhost:${apiPort}/inbox/   (an approver token signs in)`,
       `  Temporal UI      http://localhost:${TEMPORAL_UI_PORT}`,
       `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}   namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}`,
       `  Temporal CLI     npm run temporal:cli -- workflow list`,

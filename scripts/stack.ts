@@ -135,6 +135,7 @@ export function appEnv(config: StackConfig, base: NodeJS.ProcessEnv = process.en
     LOG_LEVEL: 'info',
     SIMULATORS_HOST: HOST,
     HOST,
+    TEMPORAL_UI_URL: `http://localhost:${config.uiPort}`,
   };
   for (const provider of PROVIDERS) {
     const P = provider.toUpperCase();
@@ -337,7 +338,7 @@ async function retrying<T>(what: string, timeoutMs: number, fn: () => Promise<T>
 }
 
 // temporal.api.enums.v1.IndexedValueType
-const INDEXED_VALUE_TYPE: Partial<Record<SearchAttributeType, number>> = { [SearchAttributeType.KEYWORD]: 2, [SearchAttributeType.KEYWORD_LIST]: 7 };
+const INDEXED_VALUE_TYPE: Partial<Record<SearchAttributeType, number>> = { [SearchAttributeType.KEYWORD]: 2, [SearchAttributeType.DATETIME]: 6, [SearchAttributeType.KEYWORD_LIST]: 7 };
 
 async function registerNamespace(config: StackConfig): Promise<void> {
   const connection = await Connection.connect({ address: config.temporalAddress });
@@ -613,6 +614,7 @@ class StackRunner {
       `The stack is up (${seconds} s). Ctrl-C, or \`npm run stack:stop\` elsewhere, stops it all.`,
       '',
       `  API              ${state.api}   (health: /health; tokens ${state.tokens.app} app, ${state.tokens.approver} approver)`,
+      `  Approvals inbox  ${state.api}/inbox/   (the approver token signs in)`,
       `  Temporal UI      ${state.ui}`,
       `  Temporal gRPC    ${c.temporalAddress}   namespace ${c.namespace}, task queue ${c.taskQueue}`,
       `  Temporal CLI     npm run temporal:cli -- workflow list --address ${c.temporalAddress}`,

@@ -37,7 +37,9 @@ const CHECKS = [
 const OFF = ['use_after_free', 'ensure_resource_availability', 'object_level_authorization'];
 
 /**
- * Valid requests the API refuses by design, each documented: a reused
+ * Valid requests the API refuses by design, each documented: the approvals inbox is an
+ * approver's (the run's token is an app's: 403); a list's cursor is one the API gave for
+ * that very list, which a generated one never is (400); a reused
  * Idempotency-Key with another request is a 422 (as the IETF draft on the header
  * says; oks's own book route too); a booking request can break a rule between fields that JSON Schema cannot
  * state (hotels24's departure after arrival, living people per room), a 400; and
@@ -52,6 +54,14 @@ max-steps = ${MAX_STEPS}
 [[operations]]
 include-name = "POST /api/v1/bookings"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "403", "404", "409", "422"]
+
+[[operations]]
+include-name = "GET /api/v1/approvals"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "403"]
+
+[[operations]]
+include-name = "GET /api/v1/bookings"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400"]
 
 [[operations]]
 include-name = "POST /api/v1/service/projects/layouts/book"

@@ -12,13 +12,17 @@ import {
   type Waiting,
   isTerminal,
 } from './booking';
-import { BookingAttention, BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { BookingAttention, BookingDeadline, BookingReference, BookingStatus as BookingStatusKey, BookingWaitingOn } from './search-attributes';
 
 /** Why an operator must look: a release that keeps failing, an outcome no one can find out, or something else to check. */
 export type AttentionKind = 'release_failing' | 'outcome_unknown' | 'check';
 
 /** Bookings started since their attention is a search attribute operators filter on. */
 const SEARCHABLE_ATTENTION = 'searchable-attention';
+
+/** Bookings started since say in search attributes who they wait for and until when: the approvals inbox lists by them. */
+const SEARCHABLE_WAIT = 'searchable-wait';
 
 /** Timelines stay short: a booking's history lives in Temporal, the view is for reading. */
 const TIMELINE_LIMIT = 50;
@@ -68,12 +72,17 @@ export class BookingRecord {
   /** Moves the booking on; the status reaches search attributes and memo at once. */
   moveTo(status: BookingStatus, stage: string, note: string, waitingFor: Waiting | null = null): void {
     const statusChanged = status !== this.data.status;
+    const waitChanged = waitingFor?.on !== this.data.waitingFor?.on || waitingFor?.deadline !== this.data.waitingFor?.deadline;
     this.data.status = status;
     this.data.stage = stage;
     this.data.waitingFor = waitingFor;
     if (isTerminal(status)) this.data.cancellable = false;
     this.record(note);
-    if (statusChanged) upsertSearchAttributes([{ key: BookingStatusKey, value: status }]);
+    const changes: SearchAttributeUpdatePair[] = statusChanged ? [{ key: BookingStatusKey, value: status }] : [];
+    if (waitChanged && patched(SEARCHABLE_WAIT)) {
+      changes.push({ key: BookingWaitingOn, value: waitingFor?.on ?? null }, { key: BookingDeadline, value: waitingFor?.deadline ? new Date(waitingFor.deadline) : null });
+    }
+    if (changes.length) upsertSearchAttributes(changes);
     this.publishSummary();
     log.info('booking moved', { bookingId: this.data.bookingId, status, stage });
   }
@@ -123,16 +132,16 @@ export class BookingRecord {
     this.publishSummary();
   }
 
-  /** A note in the timeline without a change of status (e.g. a signal that was ignored). */
-  note(note: string): void {
-    this.record(note);
+  /** A note in the timeline without a change of status (an answer given, by whom; a signal that was ignored). */
+  note(note: string, by?: string): void {
+    this.record(note, by);
   }
 
-  private record(note: string): void {
+  private record(note: string, by?: string): void {
     const at = new Date().toISOString();
     this.data.updatedAt = at;
     this.data.revision += 1;
-    this.data.timeline.push({ at, status: this.data.status, stage: this.data.stage, note });
+    this.data.timeline.push({ at, status: this.data.status, stage: this.data.stage, note, ...(by ? { by } : {}) });
     if (this.data.timeline.length > TIMELINE_LIMIT) this.data.timeline.splice(1, this.data.timeline.length - TIMELINE_LIMIT);
   }
 

@@ -54,6 +54,22 @@ interface TimelineEntry {
   status: BookingStatus;
   stage: string;
   note: string;
+  /** Who gave the answer the entry records (`client (role)`), when the API sent it. */
+  by?: string;
+}
+
+/**
+ * Who gives an answer: the API sends it as the update's last argument, after the answer's
+ * own (absent when the Temporal UI or CLI sends the signal). Client names and roles, never
+ * personal data; kept in the timeline as the audit trail.
+ */
+export interface AnswerAuthor {
+  answeredBy: { client: string; role: string };
+}
+
+export function isAnswerAuthor(arg: unknown): arg is AnswerAuthor {
+  const by = (arg as { answeredBy?: { client?: unknown; role?: unknown } } | null)?.answeredBy;
+  return typeof by?.client === 'string' && typeof by.role === 'string';
 }
 
 /** The answer of the `status` query, of GET /api/v1/bookings/:id, and of the workflow. */

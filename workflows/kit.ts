@@ -36,6 +36,7 @@ import {
   type BookingView,
   type CancelRequest,
   type Provider,
+  isAnswerAuthor,
   statusQuery,
 } from './booking';
 import { BookingRecord } from './booking-record';
@@ -167,6 +168,16 @@ class BookingCancelled extends Error {
 }
 
 type Ending = 'completed' | 'failed' | 'cancelled' | 'expired';
+
+/** An answer's own arguments, and who gave it when the API says so (its last argument). */
+function withoutAuthor(given: unknown[]): { args: unknown[]; by?: string } {
+  const last = given[given.length - 1];
+  if (!isAnswerAuthor(last)) return { args: given };
+  const args = given.slice(0, -1);
+  // The API sends an answer without a body as [undefined, author]: the answer itself has no argument.
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  return { args, by: `${last.answeredBy.client} (${last.answeredBy.role})` };
+}
 
 export class Booking<R> {
   readonly record: BookingRecord;
@@ -413,7 +424,8 @@ export class Booking<R> {
 
   /** One answer, two doors: the update for the API (refused by its validator), the signal for people (refused = recorded, ignored). */
   private register({ answer, check }: TakenAnswer): void {
-    const refusal = (args: unknown[]): string | undefined => {
+    const refusal = (given: unknown[]): string | undefined => {
+      const { args } = withoutAuthor(given);
       // A second cancel joins the first, whether it waits or is being carried out.
       if (answer === cancel && (this.queued?.answer === cancel || this.carrying?.answer === cancel)) return undefined;
       if (this.queued) return `the booking is busy with ${this.queued.answer.name}; try again once it is done`;
@@ -424,13 +436,14 @@ export class Booking<R> {
       }
       return check?.(...args);
     };
-    const take = (args: unknown[]): Taken => {
+    const take = (given: unknown[]): Taken => {
+      const { args, by } = withoutAuthor(given);
       // A second cancel joins the first.
       if (this.queued) return this.queued;
       if (answer === cancel && this.carrying?.answer === cancel) return this.carrying;
       this.queued = { answer, args };
       const reason = (args[0] as { reason?: unknown } | undefined)?.reason;
-      this.record.note(`${answer.name} requested${typeof reason === 'string' && reason ? `: ${reason}` : ''}`);
+      this.record.note(`${answer.name} requested${typeof reason === 'string' && reason ? `: ${reason}` : ''}`, by);
       return this.queued;
     };
     setHandler(
@@ -524,15 +537,17 @@ export class Booking<R> {
   private registerOperatorAnswers(): void {
     const refusal = (): string | undefined =>
       this.record.view.waitingFor?.on === 'operator' && this.operatorAnswer === undefined ? undefined : `the booking is ${this.record.status} (${this.record.stage}): no release is waiting for an operator`;
-    const take = (answer: 'retry' | MarkReleasedRequest): void => {
+    const take = (answer: 'retry' | MarkReleasedRequest, author?: unknown): void => {
       this.operatorAnswer = answer;
-      this.record.note(answer === 'retry' ? 'an operator asked to retry the release now' : `an operator marked the release done by hand: ${answer.reason}`);
+      const by = isAnswerAuthor(author) ? `${author.answeredBy.client} (${author.answeredBy.role})` : undefined;
+      this.record.note(answer === 'retry' ? 'an operator asked to retry the release now' : `an operator marked the release done by hand: ${answer.reason}`, by);
     };
     const markReleasedRefusal = (request?: MarkReleasedRequest): string | undefined =>
       refusal() ?? (typeof request?.reason === 'string' && request.reason.trim() ? undefined : 'markReleased needs {"reason": "..."}: what was done by hand, recorded on the booking');
-    setHandler(retryRelease.update, () => (take('retry'), this.record.view), { validator: () => throwIf(refusal()) });
+    // The API sends who answers after the answer's own argument (retryRelease has none: [undefined, author]).
+    setHandler(retryRelease.update, (...args: unknown[]) => (take('retry', args[args.length - 1]), this.record.view), { validator: () => throwIf(refusal()) });
     setHandler(retryRelease.signal, () => (refusal() ? this.record.note(`retryRelease signal ignored: ${refusal()}`) : take('retry')));
-    setHandler(markReleased.update, (request) => (take(request), this.record.view), { validator: (request) => throwIf(markReleasedRefusal(request)) });
+    setHandler(markReleased.update, (request, author?: unknown) => (take(request, author), this.record.view), { validator: (request) => throwIf(markReleasedRefusal(request)) });
     setHandler(markReleased.signal, (request) => {
       const refused = markReleasedRefusal(request);
       if (refused) this.record.note(`markReleased signal ignored: ${refused}`);

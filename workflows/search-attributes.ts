@@ -14,9 +14,20 @@ export const BookingReference = defineSearchAttributeKey('BookingReference', Sea
 /** Why an operator must look (`release_failing`, `outcome_unknown`, `check`); unset when nothing needs them. */
 export const BookingAttention = defineSearchAttributeKey('BookingAttention', SearchAttributeType.KEYWORD);
 
-export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention] as const;
+/** Who the booking waits for now (`approver`, `client`, `operator`, `provider`); unset when it waits for nobody: the approvals inbox lists by it. */
+export const BookingWaitingOn = defineSearchAttributeKey('BookingWaitingOn', SearchAttributeType.KEYWORD);
+/** Until when it waits (the wait's deadline); unset with BookingWaitingOn. */
+export const BookingDeadline = defineSearchAttributeKey('BookingDeadline', SearchAttributeType.DATETIME);
+
+export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention, BookingWaitingOn, BookingDeadline] as const;
+
+const CLI_TYPE: Partial<Record<SearchAttributeType, string>> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+};
 
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
 export const bookingSearchAttributeCliArgs: string[] = bookingSearchAttributeKeys.map(
-  (key) => `${key.name}=${key.type === SearchAttributeType.KEYWORD_LIST ? 'KeywordList' : 'Keyword'}`,
+  (key) => `${key.name}=${CLI_TYPE[key.type]}`,
 );

@@ -159,7 +159,9 @@ export function oksFacadeRoutes(service: BookingService, binding: ProviderBindin
     const caller = callerOf(req);
     const deal = validateLikeOks(UnbookRequest, req.body ?? {});
     const notBooked = new FacadeError(400, { detail: UNBOOK_FAILED_DETAIL, api_error: DEAL_NOT_BOOKED });
-    const [booking] = await service.list(caller, { provider: 'oks', reference: `oks:shows_id:${deal.shows_id}`, limit: 1 });
+    const {
+      bookings: [booking],
+    } = await service.list(caller, { provider: 'oks', reference: `oks:shows_id:${deal.shows_id}`, limit: 1 });
     if (!booking) throw notBooked;
     const view = await service.view(caller, booking.bookingId);
     if (view.status !== 'held' || view.references.contact_id !== deal.contact_id) throw notBooked;

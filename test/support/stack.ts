@@ -22,11 +22,14 @@ export const OTHER_APP_TOKEN = 'test-other-app-token';
 /** An app of its own for the API contract test: its lists show only the bookings it made (other files' workers are gone). */
 export const CONTRACT_APP_TOKEN = 'test-contract-app-token';
 export const APPROVER_TOKEN = 'test-approver-token';
+/** The inbox test's own app: its bookings are the only ones its inbox lists (other files' stay in the shared server). */
+export const INBOX_APP_TOKEN = 'test-inbox-app-token';
 export const TOKENS = new Map<string, Caller>([
   [APP_TOKEN, { client: 'test-app', role: 'app' }],
   [OTHER_APP_TOKEN, { client: 'other-app', role: 'app' }],
   [CONTRACT_APP_TOKEN, { client: 'contract-app', role: 'app' }],
   [APPROVER_TOKEN, { client: 'approvals-desk', role: 'approver' }],
+  [INBOX_APP_TOKEN, { client: 'inbox-app', role: 'app' }],
 ]);
 
 let runtimeInstalled = false;
