@@ -28,7 +28,11 @@ export const ApprovalsQuery = z.object({
     .optional(),
   deadline_before: z.iso.datetime({ offset: true, error: 'deadline_before is an ISO 8601 date-time, e.g. 2026-12-02T18:00:00Z' }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(4000).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'cursor is the nextCursor of a previous page').optional(),
+  cursor: z
+    .string()
+    // Temporal's page tokens are a few hundred bytes; a longer one is not a cursor (and keeps URLs under Node's 16 KB of headers).
+    .max(512, 'cursor is the nextCursor of a previous page')
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'cursor is the nextCursor of a previous page').optional(),
 });
 
 interface ApprovalAnswer {

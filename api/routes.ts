@@ -25,7 +25,11 @@ export const ListQuery = z.object({
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** The nextCursor of the previous page (Temporal's page token). */
-  cursor: z.string().max(4000).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'cursor is the nextCursor of a previous page').optional(),
+  cursor: z
+    .string()
+    // Temporal's page tokens are a few hundred bytes; a longer one is not a cursor (and keeps URLs under Node's 16 KB of headers).
+    .max(512, 'cursor is the nextCursor of a previous page')
+    .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'cursor is the nextCursor of a previous page').optional(),
 });
 
 export function bookingRoutes(service: BookingService, bindings: ProviderBindings): Router {

@@ -170,6 +170,31 @@ test('an approver rejects a chrono waiting-list booking with a reason; it leaves
   await entry(bookingId).waitFor({ state: 'detached', timeout: 20_000 });
 }, 120_000);
 
+test("on a phone's width the inbox is one column, with nothing wider than the screen; the keyboard reaches the answers", async () => {
+  const bookingId = await book('chrono', chronoRequest(fullEvent()));
+  await until(bookingId, (v) => v.stage === 'waiting_list', 'to be on the waiting list');
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.reload();
+    await entry(bookingId).waitFor({ timeout: 20_000 });
+    await entry(bookingId).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#answers button').first().waitFor();
+    // Evaluated in the page (a string: this file is compiled without the DOM's types).
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await page.screenshot({ path: path.join(screenshots, 'phone.png'), fullPage: true });
+    // Tab from the heading the page focused reaches an answer button.
+    let reached = '';
+    for (let i = 0; i < 10 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate<string>("document.activeElement?.closest('#answers') ? document.activeElement.textContent : ''");
+    }
+    expect(['accept', 'reject', 'cancel', 'delete']).toContain(reached);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+}, 120_000);
+
 test('a booking whose deadline passes leaves the list by itself', async () => {
   const bookingId = randomUUID();
   booked.push(bookingId);

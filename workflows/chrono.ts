@@ -242,7 +242,17 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
   function waitAt(at: Place): Omit<Wait, 'note'> {
     const eventEnd = slot?.endsAt ? Date.parse(slot.endsAt) : undefined;
     if (at === 'waiting_list') {
-      return { status: 'awaiting_approval', stage: 'waiting_list', on: 'approver', answers: [accept, reject, cancel, deleteBooking], until: approvalUntil, atDeadline: 'the booking is cancelled at chrono and expires' };
+      return {
+        status: 'awaiting_approval',
+        stage: 'waiting_list',
+        on: 'approver',
+        answers: [accept, reject, cancel, deleteBooking],
+        until: approvalUntil,
+        atDeadline: 'the booking is cancelled at chrono and expires',
+        what: `a place on ${String(request.slot)} from the waiting list: accept it onto the main list (over the event's places: chrono reports by how many), or reject it`,
+        // What the approver decides on: the event and how many places (no personal data).
+        details: { agenda: slot?.agenda.slug, event: String(request.slot), datetime: slot?.datetime ?? null, places: request.count, in_waiting_list: true },
+      };
     }
     if (at === 'event_over') {
       return { status: 'confirmed', stage: 'event_over', on: 'approver', answers: [markPresence, deleteBooking], until: eventEnd! + timing.retentionMs, atDeadline: 'the booking is anonymized at chrono and completes' };
