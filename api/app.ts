@@ -10,6 +10,8 @@ import { ApiError, errorHandler } from './errors';
 import type { ProviderBindings } from './providers/binding';
 import { openApiDocument } from './openapi';
 import { bookingRoutes } from './routes';
+import { TripService, tripRoutes } from './trips';
+import type { TripTiming } from '../workflows/trip';
 
 export interface AppOptions {
   client: Client;
@@ -19,17 +21,21 @@ export interface AppOptions {
   logger: Logger;
   settleWaitMs?: number;
   queryTimeoutMs?: number;
+  /** The trips' own durations (TRIP_CONFIRM_WAIT). */
+  tripTiming?: Partial<TripTiming>;
 }
 
 export function createApp(options: AppOptions): Express {
   const { logger } = options;
-  const service = new BookingService({
+  const serviceOptions = {
     client: options.client,
     taskQueue: options.taskQueue,
     logger,
     settleWaitMs: options.settleWaitMs ?? 3_000,
     queryTimeoutMs: options.queryTimeoutMs ?? 5_000,
-  });
+  };
+  const service = new BookingService(serviceOptions);
+  const trips = new TripService({ ...serviceOptions, timing: options.tripTiming ?? {} });
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -95,6 +101,7 @@ export function createApp(options: AppOptions): Express {
 
   const auth = authenticate(options.tokens);
   app.use('/api/v1/bookings', auth, bookingRoutes(service, options.providers));
+  app.use('/api/v1/trips', auth, tripRoutes(trips, options.providers));
   for (const binding of Object.values(options.providers)) {
     for (const { mountPath, router, errorHandler } of binding.routes ?? []) {
       app.use(mountPath, auth, router(service, binding), ...(errorHandler ? [errorHandler] : []));

@@ -14,6 +14,8 @@ const ApiConfig = TemporalConfig.extend(LogConfig.shape).extend({
   API_TOKENS: ApiTokens,
   /** How long an answer (cancel, complete...) waits for the booking to carry it out before replying 202. */
   API_SETTLE_WAIT: DurationMs.default(3_000),
+  /** How long a trip whose legs all hold waits for confirm before releasing them (10m by default). */
+  TRIP_CONFIRM_WAIT: DurationMs.optional(),
 });
 
 async function main(): Promise<void> {
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     providers,
     logger,
     settleWaitMs: config.API_SETTLE_WAIT,
+    tripTiming: config.TRIP_CONFIRM_WAIT ? { confirmWaitMs: config.TRIP_CONFIRM_WAIT } : {},
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, providers: Object.keys(providers), temporal: config.TEMPORAL_ADDRESS }, 'api listening');

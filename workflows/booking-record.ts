@@ -13,6 +13,7 @@ import {
   isTerminal,
 } from './booking';
 import { BookingAttention, BookingReference, BookingStatus as BookingStatusKey } from './search-attributes';
+import { tellTrip } from './trip-leg';
 
 /** Why an operator must look: a release that keeps failing, an outcome no one can find out, or something else to check. */
 export type AttentionKind = 'release_failing' | 'outcome_unknown' | 'check';
@@ -147,5 +148,6 @@ export class BookingRecord {
     if (this.data.waitingFor?.deadline) parts.push(`waits for ${this.data.waitingFor.actions.join('/')} until ${this.data.waitingFor.deadline}`);
     if (this.data.attention) parts.push(`ATTENTION: ${this.data.attention}`);
     upsertMemo({ summary: parts.join('; ') });
+    tellTrip(this.data);
   }
 }

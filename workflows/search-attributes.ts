@@ -1,8 +1,8 @@
 /**
  * Search attributes operators filter on in the Temporal UI and CLI. Defined once:
  * workflows upsert them, the API lists by them, the dev server and tests register
- * them. Values are provider keys, booking statuses and client names (the API
- * token's owner), never personal data.
+ * them. Values are provider keys, booking statuses, client names (the API
+ * token's owner) and trip ids, never personal data.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
@@ -14,7 +14,10 @@ export const BookingReference = defineSearchAttributeKey('BookingReference', Sea
 /** Why an operator must look (`release_failing`, `outcome_unknown`, `check`); unset when nothing needs them. */
 export const BookingAttention = defineSearchAttributeKey('BookingAttention', SearchAttributeType.KEYWORD);
 
-export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention] as const;
+/** The trip a booking is a leg of (set on the trip too): `BookingTrip = "<tripId>"` finds a trip and its legs. */
+export const BookingTrip = defineSearchAttributeKey('BookingTrip', SearchAttributeType.KEYWORD);
+
+export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention, BookingTrip] as const;
 
 /** `--search-attribute` values for `temporal server start-dev` and `temporal operator search-attribute create`. */
 export const bookingSearchAttributeCliArgs: string[] = bookingSearchAttributeKeys.map(
