@@ -472,8 +472,10 @@ export async function trip(input: TripStart): Promise<TripView> {
     if (!isCancellation(err)) throw err;
     // An operator cancelled the trip's workflow: its legs are released by the same rules, then it ends Canceled.
     record('workflow cancellation requested by an operator');
-    await CancellationScope.nonCancellable(() => cancelled({}, 'cancelled by an operator'));
-    await condition(allHandlersFinished);
+    await CancellationScope.nonCancellable(async () => {
+      await cancelled({}, 'cancelled by an operator');
+      await condition(allHandlersFinished);
+    });
     throw err;
   }
   await condition(allHandlersFinished);
