@@ -46,7 +46,24 @@ const BookingViewSchema = z.object({
   timeline: z.array(TimelineEntry),
 }) satisfies z.ZodType<BookingView>;
 
-/** The trip view, as the trip's `status` query and GET /api/v1/trips/:id return it. */
+/** A leg as its trip sums it up. */
+const TripLegSchema = z.object({
+  leg: z.number().int(),
+  bookingId: z.string(),
+  provider: z.enum(PROVIDERS),
+  pivot: z.string().nullable().meta({ description: 'Why the leg cannot be undone, when it is the pivot (booked last, once the trip is confirmed)' }),
+  status: z.enum(BOOKING_STATUSES),
+  stage: z.string(),
+  note: z.string(),
+  waitingFor: Waiting.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  attention: z.string().nullable(),
+  cancellable: z.boolean(),
+  notCancellableReason: z.string().optional(),
+  revision: z.number().int(),
+});
+
+/** The trip view, as the trip's `status` query returns it (the API adds each leg's own view). */
 const TripViewSchema = z.object({
   tripId: z.string(),
   client: z.string(),
@@ -55,23 +72,7 @@ const TripViewSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   waitingFor: Waiting.extend({ leg: z.number().int().optional() }).nullable().meta({ description: "The trip's own wait (confirm), or a leg's human wait, naming the leg" }),
-  legs: z.array(
-    z.object({
-      leg: z.number().int(),
-      bookingId: z.string(),
-      provider: z.enum(PROVIDERS),
-      pivot: z.string().nullable().meta({ description: 'Why the leg cannot be undone, when it is the pivot (booked last, once the trip is confirmed)' }),
-      status: z.enum(BOOKING_STATUSES),
-      stage: z.string(),
-      note: z.string(),
-      waitingFor: Waiting.nullable(),
-      error: z.object({ code: z.string(), message: z.string() }).nullable(),
-      attention: z.string().nullable(),
-      cancellable: z.boolean(),
-      notCancellableReason: z.string().optional(),
-      revision: z.number().int(),
-    }),
-  ),
+  legs: z.array(TripLegSchema),
   error: z.object({ code: z.string(), message: z.string(), leg: z.number().int().optional(), provider: z.enum(PROVIDERS).optional() }).nullable(),
   notUndone: z.array(z.object({ leg: z.number().int(), provider: z.enum(PROVIDERS), bookingId: z.string(), reason: z.string() })),
   attention: z.string().nullable(),
@@ -275,7 +276,12 @@ export function openApiDocument(bindings: ProviderBindings) {
   }
 
   // Trips: bookings across providers, all or nothing.
-  const tripView = registry.register('TripView', TripViewSchema);
+  const tripView = registry.register(
+    'TripView',
+    TripViewSchema.extend({
+      legs: z.array(TripLegSchema.extend({ view: view.nullable().meta({ description: "The leg's own booking view; null before the leg starts, or while no worker answers for it" }) })),
+    }),
+  );
   register({
     method: 'post',
     path: '/api/v1/trips',

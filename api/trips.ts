@@ -8,7 +8,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage }
 import { Router } from 'express';
 import { z } from 'zod';
 import { tripWorkflowIdFor } from '../common/workflow-id';
-import { BOOKING_STATUSES, type CancelRequest } from '../workflows/booking';
+import { BOOKING_STATUSES, type BookingView, type CancelRequest, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingClient, BookingStatus, BookingTrip } from '../workflows/search-attributes';
 import { type TripLegStart, type TripTiming, type TripView, cancelTrip, confirmTrip, trip, tripRoles, tripStatusQuery } from '../workflows/trip';
 import { type Caller, callerOf, requireRole } from './auth';
@@ -53,6 +53,9 @@ export interface TripSummary {
   summary: string | null;
 }
 
+/** A trip as the API shows it: each leg with its booking's own view (null before the leg starts, or while no worker answers for it). */
+export type TripAnswer = Omit<TripView, 'legs'> & { legs: Array<TripView['legs'][number] & { view: BookingView | null }> };
+
 export interface TripServiceOptions extends BookingServiceOptions {
   /** The trip's own durations (the confirm wait), from configuration. */
   timing: Partial<TripTiming>;
@@ -95,10 +98,26 @@ export class TripService {
   }
 
   /** The trip's view, for its owner or an approver. */
-  async view(caller: Caller, tripId: string): Promise<TripView> {
+  async view(caller: Caller, tripId: string): Promise<TripAnswer> {
     const view = await readView(this.options, tripWorkflowIdFor(tripId), tripStatusQuery, () => notFound(tripId));
     if (caller.role !== 'approver' && view.client !== caller.client) throw notFound(tripId);
-    return view;
+    return this.withLegViews(view);
+  }
+
+  /** Each leg's own booking view beside the trip's summary of it; a leg not started, or whose worker does not answer now, has none. */
+  private async withLegViews(view: TripView): Promise<TripAnswer> {
+    const legs = await Promise.all(
+      view.legs.map(async (leg) => {
+        if (leg.stage === 'not_started') return { ...leg, view: null };
+        try {
+          return { ...leg, view: await readView(this.options, workflowIdFor(leg.bookingId), statusQuery, () => new ApiError(404, 'not_found', `no booking ${leg.bookingId}`)) };
+        } catch (err) {
+          if (err instanceof ApiError) return { ...leg, view: null };
+          throw err;
+        }
+      }),
+    );
+    return { ...view, legs };
   }
 
   /** Trips visible to the caller, newest first. */
@@ -123,7 +142,7 @@ export class TripService {
   }
 
   /** Confirms or cancels the trip: refused at the wrong time (409 with the reason), 202 while the trip is still carrying it out. */
-  async act(caller: Caller, tripId: string, answer: 'confirm' | 'cancel', body: CancelRequest): Promise<{ view: TripView; settled: boolean }> {
+  async act(caller: Caller, tripId: string, answer: 'confirm' | 'cancel', body: CancelRequest): Promise<{ view: TripAnswer; settled: boolean }> {
     const before = await this.view(caller, tripId);
     const handle = this.options.client.workflow.getHandle(tripWorkflowIdFor(tripId));
     try {
@@ -136,7 +155,7 @@ export class TripService {
       // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
       outcome.catch(() => undefined);
       const carriedOut = await Promise.race([outcome, delay(this.options.settleWaitMs)]);
-      return carriedOut ? { view: carriedOut, settled: true } : { view: await this.view(caller, tripId), settled: false };
+      return carriedOut ? { view: await this.withLegViews(carriedOut), settled: true } : { view: await this.view(caller, tripId), settled: false };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) throw new ApiError(409, 'conflict', `the trip is ${before.status}: ${answer} is no longer possible`);

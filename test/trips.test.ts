@@ -9,6 +9,7 @@ import { hotels24Binding } from '../api/providers/hotels24';
 import { oksBinding } from '../api/providers/oks';
 import { qticketsBinding } from '../api/providers/qtickets';
 import { SeatBookingRequest } from '../activities/qtickets/request';
+import type { TripAnswer } from '../api/trips';
 import { tripWorkflowIdFor } from '../common/workflow-id';
 import { type ChronoState, addChronoEvent, chronoStateView, startChronoSimulator } from '../simulators/chrono';
 import type { RunningSimulator } from '../simulators/harness';
@@ -16,7 +17,7 @@ import { type Hotels24State, startHotels24Simulator } from '../simulators/hotels
 import { type OksState, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
 import { type RunningQticketsSimulator, hangSeat, startQticketsSimulator } from '../simulators/qtickets';
 import { BookingClient, BookingStatus, BookingTrip } from '../workflows/search-attributes';
-import { type TripStart, type TripView, cancelTrip, trip } from '../workflows/trip';
+import { type TripStart, cancelTrip, trip } from '../workflows/trip';
 import { APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
 
 let qtickets: RunningQticketsSimulator;
@@ -130,10 +131,10 @@ async function startTrip(legs: unknown[], headers: Record<string, string> = {}):
   return res.body;
 }
 
-async function view(tripId: string, token?: string): Promise<TripView> {
+async function view(tripId: string, token?: string): Promise<TripAnswer> {
   const res = await stack.api(`/api/v1/trips/${tripId}`, { token });
   expect(res.status).toBe(200);
-  return res.body as TripView;
+  return res.body as TripAnswer;
 }
 
 const until = (tripId: string, status: string, timeoutMs = 30_000) =>
@@ -156,7 +157,24 @@ function inventories() {
   };
 }
 
-const legsOf = (v: TripView) => v.legs.map((l) => [l.provider, l.status]);
+const legsOf = (v: TripAnswer) => v.legs.map((l) => [l.provider, l.status]);
+
+/** Started straight in Temporal, for durations shorter than the stack's (a leg's hold, the confirm wait). */
+async function startTripWithTiming(input: Omit<TripStart, 'tripId' | 'client'>) {
+  const tripId = randomUUID();
+  const handle = await stack.client.workflow.start(trip, {
+    taskQueue: stack.taskQueue,
+    workflowId: tripWorkflowIdFor(tripId),
+    args: [{ tripId, client: 'test-app', ...input }],
+    typedSearchAttributes: [
+      { key: BookingStatus, value: 'pending' },
+      { key: BookingClient, value: 'test-app' },
+      { key: BookingTrip, value: tripId },
+    ],
+  });
+  started.push(tripId);
+  return { tripId, handle };
+}
 
 // ---------------------------------------------------------------------------
 
@@ -174,6 +192,12 @@ describe('a trip books or releases as one', () => {
     });
     expect(legsOf(held)).toEqual([['qtickets', 'held'], ['oks', 'held'], ['hotels24', 'pending']]);
     expect(held.legs[2]!.pivot).toMatch(/hotels24 offers no cancellation/);
+    // Each leg's own booking view; the pivot has none before it starts.
+    expect(held.legs.map((l) => l.view && { provider: l.view.provider, status: l.view.status, bookingId: l.view.bookingId })).toEqual([
+      { provider: 'qtickets', status: 'held', bookingId: legs[0]!.bookingId },
+      { provider: 'oks', status: 'held', bookingId: legs[1]!.bookingId },
+      null,
+    ]);
 
     const confirmed = await answer(tripId, 'confirm');
     expect([200, 202]).toContain(confirmed.status);
@@ -242,30 +266,46 @@ describe('a trip books or releases as one', () => {
 
   test('a leg expires: every other leg is released and the trip fails naming it', async () => {
     const before = inventories();
-    const tripId = randomUUID();
-    const input: TripStart = {
-      tripId,
-      client: 'test-app',
+    const { tripId } = await startTripWithTiming({
       legs: [
         { provider: 'oks', bookingId: randomUUID(), request: layout().request, timing: oksTiming },
         // Held for three seconds only.
         { provider: 'qtickets', bookingId: randomUUID(), request: SeatBookingRequest.parse(seats('1-1;2').request), timing: { ...qticketsTiming, holdMs: 3_000 } },
       ],
-    };
-    await stack.client.workflow.start(trip, {
-      taskQueue: stack.taskQueue,
-      workflowId: tripWorkflowIdFor(tripId),
-      args: [input],
-      typedSearchAttributes: [
-        { key: BookingStatus, value: 'pending' },
-        { key: BookingClient, value: 'test-app' },
-        { key: BookingTrip, value: tripId },
-      ],
     });
-    started.push(tripId);
     const failed = await until(tripId, 'failed');
     expect(failed.error).toMatchObject({ code: 'leg_expired', leg: 2, provider: 'qtickets', message: expect.stringMatching(/^leg 2 \(qtickets\) expired: the hold reached its deadline/) });
     expect(legsOf(failed)).toEqual([['oks', 'cancelled'], ['qtickets', 'expired']]);
+    expect(inventories()).toEqual(before);
+  }, 60_000);
+
+  test('no confirm before the deadline: every leg is released and the trip expires', async () => {
+    const before = inventories();
+    const { tripId } = await startTripWithTiming({
+      legs: [
+        { provider: 'qtickets', bookingId: randomUUID(), request: SeatBookingRequest.parse(seats('1-1;3').request), timing: qticketsTiming },
+        { provider: 'oks', bookingId: randomUUID(), request: layout().request, timing: oksTiming },
+      ],
+      timing: { confirmWaitMs: 1_500 },
+    });
+    const held = await until(tripId, 'held');
+    expect(held.waitingFor).toMatchObject({ on: 'client', atDeadline: 'every leg is released and the trip expires' });
+    const expired = await until(tripId, 'expired');
+    expect(legsOf(expired)).toEqual([['qtickets', 'cancelled'], ['oks', 'cancelled']]);
+    expect(inventories()).toEqual(before);
+  }, 60_000);
+
+  test("an operator's cancellation of the trip's workflow releases every leg; the workflow ends Canceled", async () => {
+    const before = inventories();
+    const { tripId } = await startTrip([seats('1-1;3'), layout()]);
+    await until(tripId, 'held');
+    const handle = stack.client.workflow.getHandle(tripWorkflowIdFor(tripId));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const cancelled = await view(tripId);
+    expect(cancelled.status).toBe('cancelled');
+    expect(legsOf(cancelled)).toEqual([['qtickets', 'cancelled'], ['oks', 'cancelled']]);
     expect(inventories()).toEqual(before);
   }, 60_000);
 
