@@ -8,6 +8,7 @@ import {
   type Client,
   type QueryDefinition,
   type WorkflowHandle,
+  type WorkflowUpdateHandle,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -160,10 +161,7 @@ export class BookingService {
         ? await handle.startUpdate<BookingView, [unknown]>(action.update, { args: [body], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })
         : await handle.startUpdate<BookingView, []>(action.update, { updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
       this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
-      const outcome = update.result();
-      // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
-      outcome.catch(() => undefined);
-      const carriedOut = await Promise.race([outcome, delay(this.options.settleWaitMs)]);
+      const carriedOut = await outcomeWithin(update, this.options.settleWaitMs);
       if (carriedOut) return { view: carriedOut, settled: true };
       return { view: await this.readView(bookingId), settled: false };
     } catch (err) {
@@ -254,14 +252,20 @@ function grpcCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** Resolves undefined after `ms`, for racing a result against a wait. */
-export const delay = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+/** An accepted update's outcome if the workflow carries it out within `ms`; undefined if it takes longer. */
+export function outcomeWithin<T>(update: WorkflowUpdateHandle<T>, ms: number): Promise<T | undefined> {
+  const outcome = update.result();
+  // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
+  outcome.catch(() => undefined);
+  return Promise.race([outcome, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+}
 
 function notFound(bookingId: string): ApiError {
   return new ApiError(404, 'not_found', `no booking ${bookingId}`);
 }
 
-function quote(value: string): string {
+/** A value inside a visibility query's quotes. */
+export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;
 }
 

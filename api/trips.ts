@@ -12,7 +12,7 @@ import { BOOKING_STATUSES, type BookingView, type CancelRequest, statusQuery, wo
 import { BookingClient, BookingStatus, BookingTrip } from '../workflows/search-attributes';
 import { type TripLegStart, type TripTiming, type TripView, cancelTrip, confirmTrip, trip, tripRoles, tripStatusQuery } from '../workflows/trip';
 import { type Caller, callerOf, requireRole } from './auth';
-import { type BookingServiceOptions, delay, hashOf, idFrom, idFromKey, readView, startOnce } from './bookings';
+import { type BookingServiceOptions, hashOf, idFrom, idFromKey, outcomeWithin, quote, readView, startOnce } from './bookings';
 import { ApiError, type FieldProblem, validate } from './errors';
 import type { ProviderBindings } from './providers/binding';
 import { type CheckedBookingRequest, IdempotencyKey, bookingRequestReader, methodNotAllowed } from './routes';
@@ -123,8 +123,8 @@ export class TripService {
   /** Trips visible to the caller, newest first. */
   async list(caller: Caller, filters: z.infer<typeof TripListQuery>): Promise<TripSummary[]> {
     const clauses = [`WorkflowId STARTS_WITH "trip-"`];
-    if (caller.role !== 'approver') clauses.push(`${BookingClient.name} = "${caller.client.replace(/["\\]/g, '')}"`);
-    if (filters.status) clauses.push(`${BookingStatus.name} = "${filters.status}"`);
+    if (caller.role !== 'approver') clauses.push(`${BookingClient.name} = ${quote(caller.client)}`);
+    if (filters.status) clauses.push(`${BookingStatus.name} = ${quote(filters.status)}`);
     const found: TripSummary[] = [];
     for await (const execution of this.options.client.workflow.list({ query: clauses.join(' AND '), pageSize: filters.limit })) {
       const attrs = execution.typedSearchAttributes;
@@ -151,10 +151,7 @@ export class TripService {
           ? await handle.startUpdate(confirmTrip.update, { waitForStage: WorkflowUpdateStage.ACCEPTED })
           : await handle.startUpdate<TripView, [CancelRequest]>(cancelTrip.update.name, { args: [body], waitForStage: WorkflowUpdateStage.ACCEPTED });
       this.options.logger.info({ tripId, action: answer, client: caller.client }, 'trip answer accepted');
-      const outcome = update.result();
-      // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
-      outcome.catch(() => undefined);
-      const carriedOut = await Promise.race([outcome, delay(this.options.settleWaitMs)]);
+      const carriedOut = await outcomeWithin(update, this.options.settleWaitMs);
       return carriedOut ? { view: await this.withLegViews(carriedOut), settled: true } : { view: await this.view(caller, tripId), settled: false };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new ApiError(409, 'conflict', err.cause?.message ?? err.message);
