@@ -408,5 +408,9 @@ describe('starting a trip', () => {
     const twoPivots = await stack.api('/api/v1/trips', { method: 'POST', json: { legs: [seats('1-1;3'), room(), room()] } });
     expect(twoPivots.status).toBe(400);
     expect(twoPivots.body.error.fields).toEqual([{ field: 'legs[2]', message: expect.stringContaining('a trip takes at most one leg that cannot be undone: legs[1] (hotels24) is its pivot already') }]);
+    // Tickets asked for paid are sold at once: such a leg cannot be undone either.
+    const paidAndRoom = await stack.api('/api/v1/trips', { method: 'POST', json: { legs: [room(), { provider: 'qtickets', request: { ...seats('1-1;3').request, paid: true } }] } });
+    expect(paidAndRoom.status).toBe(400);
+    expect(paidAndRoom.body.error.fields).toEqual([{ field: 'legs[1]', message: expect.stringContaining('tickets added paid are sold at once and cannot be removed') }]);
   });
 });
