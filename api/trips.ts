@@ -8,7 +8,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage }
 import { Router } from 'express';
 import { z } from 'zod';
 import { tripWorkflowIdFor } from '../common/workflow-id';
-import { BOOKING_STATUSES, type BookingView, type CancelRequest, statusQuery, workflowIdFor } from '../workflows/booking';
+import { BOOKING_STATUSES, type BookingView, type CancelRequest, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingClient, BookingStatus, BookingTrip } from '../workflows/search-attributes';
 import { type TripLegStart, type TripTiming, type TripView, cancelTrip, confirmTrip, trip, tripRoles, tripStatusQuery } from '../workflows/trip';
 import { type Caller, callerOf, requireRole } from './auth';
@@ -144,6 +144,7 @@ export class TripService {
   /** Confirms or cancels the trip: refused at the wrong time (409 with the reason), 202 while the trip is still carrying it out. */
   async act(caller: Caller, tripId: string, answer: 'confirm' | 'cancel', body: CancelRequest): Promise<{ view: TripAnswer; settled: boolean }> {
     const before = await this.view(caller, tripId);
+    if (isTerminal(before.status)) throw new ApiError(409, 'conflict', `the trip is ${before.status}: ${answer} is no longer possible`);
     const handle = this.options.client.workflow.getHandle(tripWorkflowIdFor(tripId));
     try {
       const update =

@@ -201,6 +201,9 @@ describe('a trip books or releases as one', () => {
 
     const confirmed = await answer(tripId, 'confirm');
     expect([200, 202]).toContain(confirmed.status);
+    const again = await answer(tripId, 'confirm');
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/confirm is (possible once every leg holds|no longer possible)/);
     const done = await until(tripId, 'completed');
     expect(legsOf(done)).toEqual([['qtickets', 'completed'], ['oks', 'completed'], ['hotels24', 'completed']]);
     expect(done.notUndone).toEqual([]);
@@ -320,8 +323,9 @@ describe('a trip books or releases as one', () => {
     expect(done.notUndone).toEqual([]);
     expect(done.timeline.at(-1)!.note).toBe('cancelled; every leg was released');
     expect(inventories()).toEqual(before);
-    // Nothing left to cancel.
+    // Nothing left to cancel or confirm.
     expect((await answer(tripId, 'cancel')).status).toBe(409);
+    expect((await answer(tripId, 'confirm')).body.error.message).toBe('the trip is cancelled: confirm is no longer possible');
   }, 60_000);
 
   test('cancel after the pivot releases what can still be released and says which legs cannot be undone', async () => {
