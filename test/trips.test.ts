@@ -1,9 +1,10 @@
 /**
  * Trips end to end: the API over HTTP, a real Temporal server, the worker, and
- * the qtickets, oks, hotels24 and chrono simulators over HTTP. Every failure
+ * the qtickets, oks, hotels24, chrono and brusnika simulators over HTTP. Every failure
  * path checks that each involved simulator's inventory is as it was before the trip.
  */
 import { randomUUID } from 'node:crypto';
+import { brusnikaBinding } from '../api/providers/brusnika';
 import { chronoBinding } from '../api/providers/chrono';
 import { hotels24Binding } from '../api/providers/hotels24';
 import { oksBinding } from '../api/providers/oks';
@@ -11,6 +12,7 @@ import { qticketsBinding } from '../api/providers/qtickets';
 import { SeatBookingRequest } from '../activities/qtickets/request';
 import type { TripAnswer } from '../api/trips';
 import { tripWorkflowIdFor } from '../common/workflow-id';
+import { type BrusnikaState, setVisitOutcome, startBrusnikaSimulator, stateView as brusnikaStateView } from '../simulators/brusnika';
 import { type ChronoState, addChronoEvent, chronoStateView, startChronoSimulator } from '../simulators/chrono';
 import type { RunningSimulator } from '../simulators/harness';
 import { type Hotels24State, startHotels24Simulator } from '../simulators/hotels24';
@@ -24,26 +26,30 @@ let qtickets: RunningQticketsSimulator;
 let oks: RunningSimulator<OksState>;
 let hotels24: RunningSimulator<Hotels24State>;
 let chrono: RunningSimulator<ChronoState>;
+let brusnika: RunningSimulator<BrusnikaState>;
 let stack: Stack;
 
 const qticketsTiming = { holdMs: 60_000, maxHoldMs: 3 * 60_000, extendByMs: 60_000, callDeadlineMs: 20_000, releaseEscalationMs: 5_000, releasePauseMs: 500 };
 const oksTiming = { taskPollInitialMs: 200, taskPollMaxMs: 400, taskDeadlineMs: 30_000, holdTermMs: 60_000, releaseEscalationMs: 5_000 };
 const hotels24Timing = { conditionsDecisionMs: 60_000, requisitesWaitMs: 60_000, confirmationWaitMs: 60_000, retryInitialMs: 100, retryMaxMs: 200, retryGiveUpMs: 15_000 };
+const brusnikaTiming = { pollInitialMs: 100, pollMaxMs: 300, callDeadlineMs: 20_000, decisionDeadlineMs: 20_000, bookedWatchMs: 60_000, releaseEscalationMs: 5_000 };
 const chronoTiming = { approvalMs: 60_000, retentionMs: 60_000, providerDeadlineMs: 30_000, releaseEscalationMs: 5_000, releaseRetryPauseMs: 500 };
 const hotelClock = new Date('2014-09-01T09:00:00Z');
 
 beforeAll(async () => {
-  [qtickets, oks, hotels24, chrono] = await Promise.all([
+  [qtickets, oks, hotels24, chrono, brusnika] = await Promise.all([
     startQticketsSimulator({ token: 'qtickets-token' }),
     startOksSimulator({ token: 'oks-token', pendingMs: 200, processingMs: 800 }),
     startHotels24Simulator({ token: 'hotels24-token', now: () => hotelClock }),
     startChronoSimulator({ token: 'chrono-token' }),
+    startBrusnikaSimulator({ token: 'brusnika-token', timing: { bookingDecisionMs: 600, visitDecisionMs: 600, timeSlotHoldMs: 60_000 } }),
   ]);
   const endpoints = {
     qtickets: { provider: 'qtickets' as const, baseUrl: qtickets.url, token: 'qtickets-token', timeoutMs: 2_000 },
     oks: { provider: 'oks' as const, baseUrl: oks.url, token: 'oks-token', timeoutMs: 2_000 },
     hotels24: { provider: 'hotels24' as const, baseUrl: hotels24.url, token: 'hotels24-token', timeoutMs: 2_000 },
     chrono: { provider: 'chrono' as const, baseUrl: chrono.url, token: 'chrono-token', timeoutMs: 2_000 },
+    brusnika: { provider: 'brusnika' as const, baseUrl: brusnika.url, token: 'brusnika-token', timeoutMs: 2_000 },
   };
   stack = await startStack({
     providers: endpoints,
@@ -52,6 +58,7 @@ beforeAll(async () => {
       oks: oksBinding(oksTiming),
       hotels24: hotels24Binding(hotels24Timing),
       chrono: chronoBinding({ endpoint: endpoints.chrono, timing: chronoTiming }),
+      brusnika: brusnikaBinding({ endpoint: endpoints.brusnika, timing: brusnikaTiming }),
     },
     settleWaitMs: 1_000,
     queryTimeoutMs: 5_000,
@@ -60,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
-  await Promise.all([qtickets, oks, hotels24, chrono].map((sim) => sim?.close()));
+  await Promise.all([qtickets, oks, hotels24, chrono, brusnika].map((sim) => sim?.close()));
 });
 
 /** Trips a test started: each is brought to an end (its legs released) before the next test. */
@@ -121,6 +128,13 @@ function place() {
   };
 }
 
+/** A visit of an existing client at a free slot of the CRM's project 21. */
+async function visit() {
+  const slots = await stack.api('/api/v1/providers/brusnika/time-slots?project_id=21');
+  const [slot] = slots.body.data as { id: number }[];
+  return { provider: 'brusnika', request: { kind: 'visit', agent_id: 501, client: { fullname: 'Смирнов Алексей Дмитриевич', phone_number: '8 (912) 001-00-01' }, time_slot_id: slot!.id } };
+}
+
 // ---------------------------------------------------------------------------
 // The API
 
@@ -154,6 +168,10 @@ function inventories() {
     oks: readOksState(oks).units.filter((u) => u.status === 'booked').map((u) => u.layoutUuid),
     hotels24: JSON.parse(JSON.stringify(hotels24.ctx.state.stock)) as unknown,
     chrono: chronoStateView(chrono.ctx.state).agendas.flatMap((a) => a.events.map((e) => ({ slug: e.slug, main: e.main_list, waiting: e.waiting_list }))),
+    brusnika: ((crm) => ({
+      activeVisits: crm.visits.filter((v) => v.status !== 'fail').map((v) => v.id),
+      timeSlots: crm.timeSlots.map((t) => ({ id: t.id, client_id: t.client_id, visit_id: t.visit_id })),
+    }))(brusnikaStateView(brusnika.ctx.state, Date.now())),
   };
 }
 
@@ -239,6 +257,21 @@ describe('a trip books or releases as one', () => {
     expect(legsOf(failed)).toEqual([['qtickets', 'cancelled'], ['oks', 'failed'], ['hotels24', 'pending']]);
     expect(failed.notUndone).toEqual([]);
     expect(inventories()).toEqual(before);
+  }, 60_000);
+
+  test("a viewing: the CRM's manager declines the visit, the layout is released, the trip fails in the manager's words", async () => {
+    const viewing = await visit();
+    const before = inventories();
+    setVisitOutcome(brusnika.ctx.state, 21, { status: 'fail', reason: 'Менеджер не сможет провести показ в это время' });
+    try {
+      const { tripId } = await startTrip([layout(), viewing]);
+      const failed = await until(tripId, 'failed');
+      expect(failed.error).toEqual({ code: 'provider_refused', message: 'leg 2 (brusnika) failed: Менеджер не сможет провести показ в это время', leg: 2, provider: 'brusnika' });
+      expect(legsOf(failed)).toEqual([['oks', 'cancelled'], ['brusnika', 'failed']]);
+      expect(inventories()).toEqual(before);
+    } finally {
+      setVisitOutcome(brusnika.ctx.state, 21, { status: 'success' });
+    }
   }, 60_000);
 
   test('an approver rejects the hotels24 stop: every other leg is released; the wait appears among the approvals with its trip', async () => {
