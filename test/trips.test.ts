@@ -108,11 +108,11 @@ function room(extra: Record<string, unknown> = {}) {
     },
   };
 }
-/** A place at a chrono event of the test's own, starting in a day. */
-function place() {
+/** A place at a chrono event of the test's own, starting in a day; with no places, on its waiting list. */
+function place({ places = 5 }: { places?: number } = {}) {
   const slug = `seance-${randomUUID().slice(0, 8)}`;
   const at = new Date(Date.now() + 24 * 60 * 60 * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  addChronoEvent(chrono.ctx.state, 'gymnase-jean-moulin', { slug, datetime: at, duration: 60, places: 5 });
+  addChronoEvent(chrono.ctx.state, 'gymnase-jean-moulin', { slug, datetime: at, duration: 60, places, waiting_list_places: 5 });
   return {
     provider: 'chrono',
     request: {
@@ -297,6 +297,27 @@ describe('a trip books or releases as one', () => {
     const failed = await until(tripId, 'failed');
     expect(failed.error).toMatchObject({ code: 'rejected_by_approver', leg: 3, provider: 'hotels24', message: 'leg 3 (hotels24) cancelled: rejected by the approver: too expensive' });
     expect(legsOf(failed)).toEqual([['qtickets', 'cancelled'], ['oks', 'cancelled'], ['hotels24', 'cancelled']]);
+    expect(inventories()).toEqual(before);
+  }, 60_000);
+
+  test("a place on chrono's waiting list is the trip's wait for an approver; accepted, the trip holds; cancelled, it releases both", async () => {
+    const waitingListPlace = place({ places: 0 });
+    const before = inventories();
+    const { tripId, legs } = await startTrip([waitingListPlace, seats('1-1;3')]);
+    const waiting = await until(tripId, 'awaiting_approval');
+    expect(waiting.waitingFor).toMatchObject({ on: 'approver', leg: 1, actions: ['accept', 'reject', 'cancel', 'delete'], deadline: expect.any(String) });
+    expect(waiting.waitingFor!.what).toMatch(/^leg 1 \(chrono\): /);
+    const approvals = await eventually(async () => {
+      const list = await stack.api('/api/v1/bookings?status=awaiting_approval', { token: APPROVER_TOKEN });
+      return list.body.bookings.find((b: { bookingId: string }) => b.bookingId === legs[0]!.bookingId);
+    }, 'the chrono leg among the approvals');
+    expect(approvals).toMatchObject({ provider: 'chrono', trip: tripId });
+
+    expect((await stack.api(`/api/v1/bookings/${legs[0]!.bookingId}/accept`, { method: 'POST', token: APPROVER_TOKEN })).status).toBe(200);
+    const held = await until(tripId, 'held');
+    expect(legsOf(held)).toEqual([['chrono', 'confirmed'], ['qtickets', 'held']]);
+    await answer(tripId, 'cancel');
+    await until(tripId, 'cancelled');
     expect(inventories()).toEqual(before);
   }, 60_000);
 
