@@ -144,7 +144,11 @@ export class TripService {
   /** Confirms or cancels the trip: refused at the wrong time (409 with the reason), 202 while the trip is still carrying it out. */
   async act(caller: Caller, tripId: string, answer: 'confirm' | 'cancel', body: CancelRequest): Promise<{ view: TripAnswer; settled: boolean }> {
     const before = await this.view(caller, tripId);
-    if (isTerminal(before.status)) throw new ApiError(409, 'conflict', `the trip is ${before.status}: ${answer} is no longer possible`);
+    if (isTerminal(before.status)) {
+      const forGood = before.legs.filter((leg) => leg.status === 'completed').map((leg) => `leg ${leg.leg} (${leg.provider}): ${leg.pivot ?? leg.notCancellableReason ?? 'completed'}`);
+      const undone = answer === 'cancel' && forGood.length ? `; cannot be undone: ${forGood.join('; ')}` : '';
+      throw new ApiError(409, 'conflict', `the trip is ${before.status}: ${answer} is no longer possible${undone}`);
+    }
     const handle = this.options.client.workflow.getHandle(tripWorkflowIdFor(tripId));
     try {
       const update =

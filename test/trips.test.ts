@@ -225,6 +225,9 @@ describe('a trip books or releases as one', () => {
     const done = await until(tripId, 'completed');
     expect(legsOf(done)).toEqual([['qtickets', 'completed'], ['oks', 'completed'], ['hotels24', 'completed']]);
     expect(done.notUndone).toEqual([]);
+    const tooLate = await answer(tripId, 'cancel');
+    expect(tooLate.status).toBe(409);
+    expect(tooLate.body.error.message).toMatch(/^the trip is completed: cancel is no longer possible; cannot be undone: leg 1 \(qtickets\): the payment is confirmed.*; leg 3 \(hotels24\): hotels24 offers no cancellation/);
     // The pivot is booked before anything that cannot be undone: the tickets are paid and the deal completed after it.
     const order = done.timeline.map((e) => e.note);
     expect(order.findIndex((n) => n.startsWith('leg 3 (hotels24) is completed'))).toBeLessThan(order.findIndex((n) => n.startsWith('leg 1 (qtickets) is completed')));

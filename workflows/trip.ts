@@ -320,7 +320,7 @@ export async function trip(input: TripStart): Promise<TripView> {
   const releaseLeg = async (leg: Leg, reason: string): Promise<void> => {
     await answerUntil(leg, () => legHandle(leg).signal(cancel.signal, { reason }), (s) => s.cancellable && awaits('cancel')(s), () => leg.closed);
     if (leg.last.status === 'completed') {
-      const why = leg.pivot ?? leg.last.notCancellableReason ?? `the ${leg.start.provider} booking completed`;
+      const why = heldForGood(leg);
       view.notUndone.push({ leg: leg.index + 1, provider: leg.start.provider, bookingId: leg.start.bookingId, reason: why });
       record(`leg ${named(leg)} cannot be undone: ${why}`);
     } else {
@@ -367,11 +367,11 @@ export async function trip(input: TripStart): Promise<TripView> {
 
   const notUndoneNote = (): string => (view.notUndone.length ? `; cannot be undone: ${view.notUndone.map((n) => `leg ${n.leg} (${n.provider}): ${n.reason}`).join('; ')}` : '; every leg was released');
 
-  /** Whether `outcome` ended the trip (it did unless it is `done`). */
-  const settle = async (outcome: Awaited<ReturnType<typeof watch>>, atDeadline: () => Promise<void>): Promise<boolean> => {
+  /** Whether `outcome` ended the trip (it did unless it is `done`); only the confirm wait has a deadline. */
+  const settle = async (outcome: Awaited<ReturnType<typeof watch>>): Promise<boolean> => {
     if (outcome === 'cancel') await cancelled(cancelRequest ?? {}, 'cancelled');
     else if (outcome === 'leg_failed') await failOn(failedLeg()!);
-    else if (outcome === 'deadline') await atDeadline();
+    else if (outcome === 'deadline') await expire();
     return outcome !== 'done';
   };
 
@@ -382,7 +382,8 @@ export async function trip(input: TripStart): Promise<TripView> {
   const cancelRefusal = (): string | undefined => {
     if (cancelRequest) return undefined;
     if (phase === 'ended') return `the trip is ${view.status}: there is nothing to cancel`;
-    return view.cancellable ? undefined : `nothing can be released any more${notUndoneNote()}`;
+    const forGood = legs.filter((leg) => leg.last.status === 'completed').map((leg) => `leg ${named(leg)}: ${heldForGood(leg)}`);
+    return view.cancellable ? undefined : `nothing can be released any more; cannot be undone: ${forGood.join('; ')}`;
   };
   const takeConfirm = (): void => {
     confirmed = true;
@@ -422,20 +423,20 @@ export async function trip(input: TripStart): Promise<TripView> {
     // 1. The legs that can be undone, in parallel, until each holds.
     moveTo('holding', `starting ${undoable.length} leg(s) that can be undone${pivot ? `; ${named(pivot)} is the pivot, booked once the trip is confirmed` : ''}`);
     await Promise.all(undoable.map(startLeg));
-    if (await settle(await watch(() => undoable.every(holding)), async () => undefined)) return;
+    if (await settle(await watch(() => undoable.every(holding)))) return;
 
     // 2. Every leg holds: the app confirms, or the deadline releases them.
     confirmDeadline = Date.now() + timing.confirmWaitMs;
     moveTo('held', 'every leg holds: waiting for confirm');
     const answered = await watch(() => confirmed, confirmDeadline);
-    if (await settle(answered, () => expire())) return;
+    if (await settle(answered)) return;
 
     // 3. The pivot, while every other leg still holds (completions that stay undoable come first): if it fails they are all released.
     if (!(await complete(legs.filter((leg) => leg.role.completion?.undoable)))) return;
     if (pivot) {
       moveTo('booking_pivot', `confirmed: booking ${named(pivot)}, which cannot be undone`);
       await startLeg(pivot);
-      if (await settle(await watch(() => pivot.last.status === 'completed'), async () => undefined)) return;
+      if (await settle(await watch(() => pivot.last.status === 'completed'))) return;
     }
 
     // 4. Completions that cannot be undone (paid tickets, a deal that went ahead): only once the pivot is booked.
@@ -444,7 +445,7 @@ export async function trip(input: TripStart): Promise<TripView> {
     // 5. Legs that hold on by themselves (a place, a visit) live on until their own end; a cancel still releases them.
     if (legs.some((leg) => !leg.closed)) {
       moveTo('legs_running', 'every leg is done: those that hold on by themselves run until their own end');
-      if (await settle(await watch(() => legs.every((leg) => leg.closed)), async () => undefined)) return;
+      if (await settle(await watch(() => legs.every((leg) => leg.closed)))) return;
     }
     end('completed', 'completed', `every leg is done: ${legs.map((leg) => `${named(leg)} ${leg.last.status}`).join(', ')}`);
   };
@@ -456,7 +457,7 @@ export async function trip(input: TripStart): Promise<TripView> {
     for (const leg of toComplete) {
       const { answer } = leg.role.completion!;
       await answerUntil(leg, () => legHandle(leg).signal(answer.signal), awaits(answer.name), () => isTerminal(leg.last.status) || cancelRequest !== undefined);
-      if (await settle(await watch(() => leg.last.status === 'completed'), async () => undefined)) return false;
+      if (await settle(await watch(() => leg.last.status === 'completed'))) return false;
     }
     return true;
   };
@@ -480,6 +481,11 @@ export async function trip(input: TripStart): Promise<TripView> {
   }
   await condition(allHandlersFinished);
   return view;
+}
+
+/** Why a completed leg cannot be released. */
+function heldForGood(leg: Leg): string {
+  return leg.pivot ?? leg.last.notCancellableReason ?? `the ${leg.start.provider} booking completed`;
 }
 
 /** `2 (oks)`: a leg as the trip names it. */
