@@ -276,6 +276,10 @@ export function openApiDocument(bindings: ProviderBindings) {
   }
 
   // Trips: bookings across providers, all or nothing.
+  // What can be done next with a trip just started: read it, confirm or cancel it.
+  const tripLinks = Object.fromEntries(
+    ['readTrip', 'confirmTrip', 'cancelTrip'].map((operationId) => [operationId, { operationId, parameters: { tripId: '$response.body#/tripId' } }]),
+  );
   const tripView = registry.register(
     'TripView',
     TripViewSchema.extend({
@@ -297,8 +301,8 @@ export function openApiDocument(bindings: ProviderBindings) {
       body: { required: true, content: { 'application/json': { schema: z.object({ legs: z.array(bookingRequest).min(2).max(MAX_LEGS) }) } } },
     },
     responses: responses({
-      202: { description: 'Started', schema: TripAccepted },
-      200: { description: 'The Idempotency-Key found the trip it had started', schema: TripAccepted },
+      202: { description: 'Started', schema: TripAccepted, links: tripLinks },
+      200: { description: 'The Idempotency-Key found the trip it had started', schema: TripAccepted, links: tripLinks },
       ...errors(401, 413),
       400: 'Invalid request: every bad field of every leg is named (legs[1].request.seats), or a second leg that cannot be undone',
       422: 'The Idempotency-Key was used for a different request',
