@@ -17,7 +17,7 @@ import { type ChronoState, addChronoEvent, chronoStateView, startChronoSimulator
 import type { RunningSimulator } from '../simulators/harness';
 import { type Hotels24State, startHotels24Simulator } from '../simulators/hotels24';
 import { type OksState, readOksState, setOksScenario, startOksSimulator } from '../simulators/oks';
-import { type RunningQticketsSimulator, hangSeat, startQticketsSimulator } from '../simulators/qtickets';
+import { type RunningQticketsSimulator, hangSeat, refuseSeat, startQticketsSimulator } from '../simulators/qtickets';
 import { BookingClient, BookingStatus, BookingTrip } from '../workflows/search-attributes';
 import { type TripStart, cancelTrip, trip } from '../workflows/trip';
 import { APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
@@ -409,6 +409,23 @@ describe('a trip books or releases as one', () => {
     expect(done.timeline.at(-1)!.note).toMatch(/cannot be undone: leg 3 \(hotels24\)/);
     expect(inventories().chrono).toEqual(before.chrono);
   }, 90_000);
+
+  test("a leg's release that keeps failing is the trip's wait for an operator, naming the leg; the trip ends once it is released", async () => {
+    const before = inventories();
+    const failing = randomUUID();
+    setOksScenario(oks, failing, { failWith: 'Планировка недоступна для брони' });
+    refuseSeat(qtickets.ctx.state, { method: 'tickets/remove', seat_id: '1-1;3', code: 'UNKNOWN_ERROR', message: 'Внутренняя ошибка', times: 3 });
+    const { tripId } = await startTrip([seats('1-1;3'), layout(failing)]);
+    const waiting = await eventually(async () => {
+      const v = await view(tripId);
+      return v.waitingFor?.on === 'operator' ? v : undefined;
+    }, 'the trip to wait for an operator', 30_000, 50);
+    expect(waiting).toMatchObject({ stage: 'releasing', waitingFor: { leg: 1, actions: ['retryRelease', 'markReleased'] }, attention: expect.stringMatching(/^leg 1 \(qtickets\): release "remove ticket .*" keeps failing/) });
+    const failed = await until(tripId, 'failed');
+    expect(failed).toMatchObject({ attention: null, waitingFor: null });
+    expect(legsOf(failed)).toEqual([['qtickets', 'cancelled'], ['oks', 'failed']]);
+    expect(inventories()).toEqual(before);
+  }, 60_000);
 
   test('the worker killed in the middle of the compensations: the trip releases every leg once a worker is back', async () => {
     const before = inventories();

@@ -186,9 +186,17 @@ export async function trip(input: TripStart): Promise<TripView> {
     if (view.timeline.length > TIMELINE_LIMIT) view.timeline.splice(1, view.timeline.length - TIMELINE_LIMIT);
   };
 
-  /** The first leg that waits for a person before it holds (a held leg's own wait is the trip's business), and that wait, named. */
+  /**
+   * The first leg that waits for a person, and that wait, named: an operator
+   * (a release that keeps failing) whenever, others before the leg holds (a
+   * held leg's own wait is the trip's business).
+   */
   const humanWait = (among: Leg[]): TripView['waitingFor'] => {
-    const waiting = among.find((leg) => leg.last.waitingFor && leg.last.waitingFor.on !== 'provider' && !isTerminal(leg.last.status) && !holding(leg));
+    const waits = (leg: Leg): boolean => {
+      const on = leg.last.waitingFor?.on;
+      return !isTerminal(leg.last.status) && (on === 'operator' || (on !== undefined && on !== 'provider' && !holding(leg)));
+    };
+    const waiting = among.find(waits);
     const wait = waiting?.last.waitingFor;
     if (!waiting || !wait) return null;
     return { ...wait, leg: waiting.index + 1, what: `leg ${named(waiting)}: ${wait.what ?? `${wait.actions.join('/')} awaited`}` };
@@ -200,7 +208,7 @@ export async function trip(input: TripStart): Promise<TripView> {
     let waitingFor: TripView['waitingFor'] = null;
     if (phase === 'holding') {
       waitingFor = humanWait(undoable);
-      status = waitingFor ? 'awaiting_approval' : 'processing';
+      status = waitingFor && waitingFor.on !== 'operator' ? 'awaiting_approval' : 'processing';
     } else if (phase === 'held') {
       status = 'held';
       waitingFor = {
@@ -213,6 +221,8 @@ export async function trip(input: TripStart): Promise<TripView> {
     } else if (phase === 'booking_pivot' || phase === 'completing' || phase === 'legs_running') {
       waitingFor = humanWait(legs);
       status = waitingFor?.on === 'approver' ? 'awaiting_approval' : 'confirmed';
+    } else if (phase === 'releasing') {
+      waitingFor = humanWait(legs);
     } else if (ending) {
       status = ending.status;
     }
