@@ -12,6 +12,8 @@ import { ApiError, errorHandler, methodNotAllowed } from './errors';
 import type { ProviderBindings } from './providers/binding';
 import { openApiDocument } from './openapi';
 import { bookingRoutes } from './routes';
+import { TripService, tripRoutes } from './trips';
+import type { TripTiming } from '../workflows/trip';
 
 export interface AppOptions {
   client: Client;
@@ -23,17 +25,21 @@ export interface AppOptions {
   queryTimeoutMs?: number;
   /** The Temporal UI's address, for links from the approvals inbox (TEMPORAL_UI_URL). */
   temporalUiUrl?: string;
+  /** The trips' own durations (TRIP_CONFIRM_WAIT). */
+  tripTiming?: Partial<TripTiming>;
 }
 
 export function createApp(options: AppOptions): Express {
   const { logger } = options;
-  const service = new BookingService({
+  const serviceOptions = {
     client: options.client,
     taskQueue: options.taskQueue,
     logger,
     settleWaitMs: options.settleWaitMs ?? 3_000,
     queryTimeoutMs: options.queryTimeoutMs ?? 5_000,
-  });
+  };
+  const service = new BookingService(serviceOptions);
+  const trips = new TripService({ ...serviceOptions, timing: options.tripTiming ?? {} });
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -103,6 +109,7 @@ export function createApp(options: AppOptions): Express {
   app.use('/api/v1/approvals', auth, approvalRoutes(service, options.client, options.providers, { temporalUiUrl: options.temporalUiUrl }));
   // The approvals inbox: a static page; it signs in with an approver's token and calls the routes above.
   app.use('/inbox', express.static(path.join(__dirname, 'inbox'), { fallthrough: false }));
+  app.use('/api/v1/trips', auth, tripRoutes(trips, options.providers));
   for (const binding of Object.values(options.providers)) {
     for (const { mountPath, router, errorHandler } of binding.routes ?? []) {
       app.use(mountPath, auth, router(service, binding), ...(errorHandler ? [errorHandler] : []));

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { type BookingView, PROVIDERS, type Provider, type Waiting } from '../workflows/booking';
-import { BookingClient, BookingDeadline, BookingProvider, BookingStatus, BookingWaitingOn } from '../workflows/search-attributes';
+import { BookingClient, BookingDeadline, BookingProvider, BookingStatus, BookingTrip, BookingWaitingOn } from '../workflows/search-attributes';
 import { type Caller, callerOf, requireRole } from './auth';
 import type { BookingService } from './bookings';
 import { ApiError, methodNotAllowed, validate } from './errors';
@@ -59,6 +59,8 @@ interface Approval {
   temporalUrl: string | null;
   /** False when its worker did not answer in time: what the search attributes say, no answers for now. */
   readable: boolean;
+  /** The trip the booking is a leg of: its answers move the trip. */
+  trip: string | null;
 }
 
 export interface ApprovalsOptions {
@@ -105,6 +107,7 @@ export function approvalRoutes(service: BookingService, client: Client, bindings
     const items = await Promise.all(
       page.executions.map(async (execution): Promise<Approval | undefined> => {
         const bookingId = execution.workflowId.slice('booking-'.length);
+        const trip = execution.attribute<string>(BookingTrip) ?? null;
         const view = await readWaiting(service, caller, bookingId);
         if (view === 'gone') return undefined;
         if (view === 'unanswered') {
@@ -122,6 +125,7 @@ export function approvalRoutes(service: BookingService, client: Client, bindings
             timeline: [],
             temporalUrl: linkTo(bookingId),
             readable: false,
+            trip,
           };
         }
         if (!view.waitingFor || !(PEOPLE as readonly string[]).includes(view.waitingFor.on)) return undefined;
@@ -137,6 +141,7 @@ export function approvalRoutes(service: BookingService, client: Client, bindings
           timeline: view.timeline,
           temporalUrl: linkTo(bookingId),
           readable: true,
+          trip,
         };
       }),
     );

@@ -6,6 +6,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   type Client,
+  type QueryDefinition,
+  type WorkflowHandle,
+  type WorkflowUpdateHandle,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -16,7 +19,7 @@ import {
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
 import { type AnswerAuthor, type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
-import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
+import { BookingClient, BookingProvider, BookingStatus, BookingReference, BookingTrip } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
 import { listPage } from './visibility';
@@ -51,6 +54,8 @@ export interface BookingSummary {
   createdAt: string;
   closedAt: string | null;
   summary: string | null;
+  /** The trip the booking is a leg of, if any: its waits are the trip's. */
+  trip: string | null;
 }
 
 /** What an answer needs of a booking before it is sent, from Temporal's own record of it (no worker asked). */
@@ -76,14 +81,14 @@ export class BookingService {
 
   /** Starts the booking's workflow; the same Idempotency-Key never books twice. */
   async start(binding: ProviderBinding, caller: Caller, request: unknown, idempotencyKey?: string): Promise<StartedBooking> {
-    const requestHash = createHash('sha256').update(JSON.stringify({ provider: binding.provider, request })).digest('hex');
-    const bookingId = idempotencyKey ? uuidv5(`${caller.client}\n${idempotencyKey}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
+    const requestHash = hashOf({ provider: binding.provider, request });
+    const bookingId = idFromKey(caller.client, idempotencyKey);
     const workflowId = workflowIdFor(bookingId);
     const { client, taskQueue, logger } = this.options;
     // The API's clock, carried by the booking (view) and its memo (lists): no describe after the start to learn it.
     const createdAt = new Date().toISOString();
-    try {
-      await client.workflow.start(binding.workflow, {
+    const started = await startOnce(client, workflowId, requestHash, 'booking', createdAt, () =>
+      client.workflow.start(binding.workflow, {
         workflowId,
         taskQueue,
         // Checked by the binding's schema and configuration: the provider's own request and durations.
@@ -96,23 +101,14 @@ export class BookingService {
         ],
         memo: { summary: `${binding.provider} pending (received)`, requestHash, createdAt },
         staticSummary: `${binding.provider} booking for ${caller.client}`,
-      });
+      }),
+    );
+    if (started.created) {
       logger.info({ bookingId, provider: binding.provider, client: caller.client }, 'booking started');
-      return { bookingId, createdAt, created: true };
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const described = await client.workflow.getHandle(workflowId).describe();
-      if (described.memo?.requestHash !== requestHash) {
-        throw new ApiError(
-          422,
-          'idempotency_key_reused',
-          'this Idempotency-Key was already used for a different request; use a new key for a new booking',
-        );
-      }
-      logger.info({ bookingId, provider: binding.provider }, 'idempotent retry found the booking');
-      const view = await this.view(caller, bookingId);
-      return { bookingId, createdAt: view.createdAt, created: false, view };
+      return { bookingId, ...started };
     }
+    logger.info({ bookingId, provider: binding.provider }, 'idempotent retry found the booking');
+    return { bookingId, ...started, view: await this.view(caller, bookingId) };
   }
 
   /** The booking view, for the booking's owner or an approver. */
@@ -164,6 +160,7 @@ export class BookingService {
         createdAt: typeof createdAt === 'string' ? createdAt : execution.startTime,
         closedAt: execution.closeTime,
         summary: typeof summary === 'string' ? summary : null,
+        trip: execution.attribute<string>(BookingTrip) ?? null,
       };
     });
     return { bookings, nextCursor: page.nextCursor };
@@ -203,10 +200,7 @@ export class BookingService {
         waitForStage: WorkflowUpdateStage.ACCEPTED,
       });
       this.options.logger.info({ bookingId, action: name, client: caller.client }, 'answer accepted');
-      const outcome = update.result();
-      // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
-      outcome.catch(() => undefined);
-      const carriedOut = await Promise.race([outcome, delay(this.options.settleWaitMs)]);
+      const carriedOut = await outcomeWithin(update, this.options.settleWaitMs);
       if (carriedOut) return { view: carriedOut, settled: true };
       return { view: await this.readView(bookingId), settled: false };
     } catch (err) {
@@ -220,30 +214,76 @@ export class BookingService {
     }
   }
 
-  /**
-   * The `status` query answers for running and ended bookings alike (one call).
-   * When no worker answers, a booking that ended normally still has its last
-   * view as the workflow's result, readable without a worker.
-   */
-  private async readView(bookingId: string): Promise<BookingView> {
-    const { client, queryTimeoutMs } = this.options;
-    const handle = client.workflow.getHandle(workflowIdFor(bookingId));
-    try {
-      return await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(statusQuery));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(bookingId);
-      // No worker took the query in time: none polls (FAILED_PRECONDITION), the sticky one is gone or busy (the
-      // deadline, UNAVAILABLE), or the server gave up waiting for one (CANCELLED, RESOURCE_EXHAUSTED).
-      if (!WORKERLESS_QUERY_CODES.has(grpcCodeOf(err) ?? -1)) {
-        this.options.logger.error({ bookingId, err }, 'status query failed');
-        throw err;
-      }
-      const described = await handle.describe();
-      if (described.status.name === 'COMPLETED') return (await handle.result()) as BookingView;
-      // No worker answered (none running, or too busy): the booking itself is safe in Temporal.
-      this.options.logger.warn({ bookingId, err }, 'status query unanswered');
-      throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly', undefined, { 'Retry-After': '5' });
+  private readView(bookingId: string): Promise<BookingView> {
+    return readView(this.options, workflowIdFor(bookingId), statusQuery, () => notFound(bookingId));
+  }
+}
+
+/** The id an Idempotency-Key gives what a client starts (`kind` keeps a trip's apart from a booking's); a fresh one without a key. */
+export const idFromKey = (client: string, key: string | undefined, kind?: 'trip'): string =>
+  key ? uuidv5(kind ? `${client}\n${kind}\n${key}` : `${client}\n${key}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
+
+/** Derived ids: a trip's legs' bookingIds from the trip's id. */
+export const idFrom = (parentId: string, part: string): string => uuidv5(`${parentId}\n${part}`, IDEMPOTENCY_NAMESPACE);
+
+/** What an Idempotency-Key's first request was, so the same key with another request is told apart. */
+export const hashOf = (request: unknown): string => createHash('sha256').update(JSON.stringify(request)).digest('hex');
+
+/**
+ * Starts a workflow once: a retry with the same Idempotency-Key finds the one it
+ * started (created: false); the same key with another request is a 422.
+ */
+export async function startOnce(
+  client: Client,
+  workflowId: string,
+  requestHash: string,
+  what: 'booking' | 'trip',
+  /** The API's clock at the start, which the workflow and its memo carry: no describe after a start to learn it. */
+  createdAt: string,
+  start: () => Promise<WorkflowHandle>,
+): Promise<{ createdAt: string; created: boolean }> {
+  try {
+    await start();
+    return { createdAt, created: true };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const described = await client.workflow.getHandle(workflowId).describe();
+    if (described.memo?.requestHash !== requestHash) {
+      throw new ApiError(422, 'idempotency_key_reused', `this Idempotency-Key was already used for a different request; use a new key for a new ${what}`);
     }
+    const first = described.memo?.createdAt;
+    return { createdAt: typeof first === 'string' ? first : described.startTime.toISOString(), created: false };
+  }
+}
+
+/**
+ * A workflow's view by its `status` query, for running and ended workflows
+ * alike (one call). When no worker answers, one that ended normally still has
+ * its last view as the workflow's result, readable without a worker.
+ */
+export async function readView<T>(
+  options: Pick<BookingServiceOptions, 'client' | 'queryTimeoutMs' | 'logger'>,
+  workflowId: string,
+  query: QueryDefinition<T>,
+  notFound: () => ApiError,
+): Promise<T> {
+  const { client, queryTimeoutMs, logger } = options;
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    return await client.connection.withDeadline(Date.now() + queryTimeoutMs, () => handle.query(query));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound();
+    // No worker took the query in time: none polls (FAILED_PRECONDITION), the sticky one is gone or busy (the
+    // deadline, UNAVAILABLE), or the server gave up waiting for one (CANCELLED, RESOURCE_EXHAUSTED).
+    if (!WORKERLESS_QUERY_CODES.has(grpcCodeOf(err) ?? -1)) {
+      logger.error({ workflowId, err }, 'status query failed');
+      throw err;
+    }
+    const described = await handle.describe();
+    if (described.status.name === 'COMPLETED') return (await handle.result()) as T;
+    // No worker answered (none running, or too busy): the workflow itself is safe in Temporal.
+    logger.warn({ workflowId, err }, 'status query unanswered');
+    throw new ApiError(503, 'worker_unavailable', 'no booking worker answered in time; the booking is safe, try again shortly', undefined, { 'Retry-After': '5' });
   }
 }
 
@@ -254,14 +294,20 @@ function grpcCodeOf(err: unknown): number | undefined {
   return undefined;
 }
 
-/** Resolves undefined after `ms`, for racing a result against a wait. */
-const delay = (ms: number): Promise<undefined> => new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+/** An accepted update's outcome if the workflow carries it out within `ms`; undefined if it takes longer. */
+export function outcomeWithin<T>(update: WorkflowUpdateHandle<T>, ms: number): Promise<T | undefined> {
+  const outcome = update.result();
+  // Past the wait the outcome is no longer this request's business: a later refusal must not go unhandled.
+  outcome.catch(() => undefined);
+  return Promise.race([outcome, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+}
 
 function notFound(bookingId: string): ApiError {
   return new ApiError(404, 'not_found', `no booking ${bookingId}`);
 }
 
-function quote(value: string): string {
+/** A value inside a visibility query's quotes. */
+export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;
 }
 

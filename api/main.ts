@@ -16,6 +16,8 @@ const ApiConfig = TemporalConfig.extend(LogConfig.shape).extend({
   API_SETTLE_WAIT: DurationMs.default(3_000),
   /** The Temporal UI as approvers reach it, for the inbox's links to a booking (none: no links). */
   TEMPORAL_UI_URL: z.url().optional(),
+  /** How long a trip whose legs all hold waits for confirm before releasing them (10m by default). */
+  TRIP_CONFIRM_WAIT: DurationMs.optional(),
 });
 
 async function main(): Promise<void> {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     logger,
     settleWaitMs: config.API_SETTLE_WAIT,
     temporalUiUrl: config.TEMPORAL_UI_URL,
+    tripTiming: config.TRIP_CONFIRM_WAIT ? { confirmWaitMs: config.TRIP_CONFIRM_WAIT } : {},
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, providers: Object.keys(providers), temporal: config.TEMPORAL_ADDRESS }, 'api listening');

@@ -7,9 +7,11 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { BOOKING_STATUSES, type BookingView, PROVIDERS } from '../workflows/booking';
+import type { TripView } from '../workflows/trip';
 import type { AnswerDoc, ProviderBindings } from './providers/binding';
 import { ApprovalsQuery, PEOPLE } from './approvals';
 import { BookingIdParam, IdempotencyKey, ListQuery } from './routes';
+import { MAX_LEGS, TripCancelBody, TripIdParam, TripListQuery } from './trips';
 
 // Lets the generator name schemas (`$ref`s); a one-time extension of zod's prototype.
 extendZodWithOpenApi(z);
@@ -21,6 +23,14 @@ const Waiting = z.object({
   atDeadline: z.string(),
   what: z.string().optional(),
   details: z.record(z.string(), z.unknown()).optional().meta({ description: 'The data to decide on: conditions shown, differences, missing fields' }),
+});
+
+const TimelineEntry = z.object({
+  at: z.string(),
+  status: z.enum(BOOKING_STATUSES),
+  stage: z.string(),
+  note: z.string(),
+  by: z.string().optional().meta({ description: 'Who gave the answer the entry records: `client (role)`' }),
 });
 
 /** The booking view, as the `status` query and GET /api/v1/bookings/:id return it. */
@@ -40,16 +50,59 @@ const BookingViewSchema = z.object({
   cancellable: z.boolean(),
   notCancellableReason: z.string().optional(),
   revision: z.number().int(),
-  timeline: z.array(
-    z.object({
-      at: z.string(),
-      status: z.enum(BOOKING_STATUSES),
-      stage: z.string(),
-      note: z.string(),
-      by: z.string().optional().meta({ description: 'Who gave the answer the entry records: `client (role)`' }),
-    }),
-  ),
+  timeline: z.array(TimelineEntry),
 }) satisfies z.ZodType<BookingView>;
+
+/** A leg as its trip sums it up. */
+const TripLegSchema = z.object({
+  leg: z.number().int(),
+  bookingId: z.string(),
+  provider: z.enum(PROVIDERS),
+  pivot: z.string().nullable().meta({ description: 'Why the leg cannot be undone, when it is the pivot (booked last, once the trip is confirmed)' }),
+  status: z.enum(BOOKING_STATUSES),
+  stage: z.string(),
+  note: z.string(),
+  waitingFor: Waiting.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  attention: z.string().nullable(),
+  cancellable: z.boolean(),
+  notCancellableReason: z.string().optional(),
+  revision: z.number().int(),
+});
+
+/** The trip view, as the trip's `status` query returns it (the API adds each leg's own view). */
+const TripViewSchema = z.object({
+  tripId: z.string(),
+  client: z.string(),
+  status: z.enum(BOOKING_STATUSES),
+  stage: z.string().meta({ description: 'holding, held, booking_pivot, completing, legs_running, releasing, or how the trip ended' }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  waitingFor: Waiting.extend({ leg: z.number().int().optional() }).nullable().meta({ description: "The trip's own wait (confirm), or a leg's human wait, naming the leg" }),
+  legs: z.array(TripLegSchema),
+  error: z.object({ code: z.string(), message: z.string(), leg: z.number().int().optional(), provider: z.enum(PROVIDERS).optional() }).nullable(),
+  notUndone: z.array(z.object({ leg: z.number().int(), provider: z.enum(PROVIDERS), bookingId: z.string(), reason: z.string() })),
+  attention: z.string().nullable(),
+  cancellable: z.boolean(),
+  revision: z.number().int(),
+  timeline: z.array(TimelineEntry),
+}) satisfies z.ZodType<TripView>;
+
+const TripAccepted = z.object({
+  tripId: z.string(),
+  status: z.enum(BOOKING_STATUSES),
+  createdAt: z.string(),
+  legs: z.array(z.object({ leg: z.number().int(), provider: z.string(), bookingId: z.string() })),
+});
+
+const TripSummary = z.object({
+  tripId: z.string(),
+  status: z.string(),
+  client: z.string(),
+  createdAt: z.string(),
+  closedAt: z.string().nullable(),
+  summary: z.string().nullable(),
+});
 
 const Approval = z.object({
   bookingId: z.string(),
@@ -66,10 +119,13 @@ const Approval = z.object({
       schema: z.record(z.string(), z.unknown()).nullable().meta({ description: "JSON Schema of the answer's body; null: it takes none" }),
     }),
   ),
-  timeline: BookingViewSchema.shape.timeline,
+  timeline: z.array(TimelineEntry),
   temporalUrl: z.string().nullable().meta({ description: 'The booking in the Temporal UI (TEMPORAL_UI_URL)' }),
   readable: z.boolean().meta({ description: 'False when its worker did not answer in time: what the search attributes say, no answers for now' }),
+  trip: z.string().nullable().meta({ description: 'The trip the booking is a leg of' }),
 });
+
+const Health = z.object({ status: z.enum(['ok', 'degraded']), temporal: z.enum(['reachable', 'unreachable']) });
 
 const ErrorBody = z.object({
   error: z.object({
@@ -89,9 +145,8 @@ const BookingSummary = z.object({
   createdAt: z.string(),
   closedAt: z.string().nullable(),
   summary: z.string().nullable(),
+  trip: z.string().nullable().meta({ description: 'The trip the booking is a leg of' }),
 });
-
-const Health = z.object({ status: z.enum(['ok', 'degraded']), temporal: z.enum(['reachable', 'unreachable']) });
 
 /** Every 503 says when to try again. */
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const, minimum: 0 } } };
@@ -161,6 +216,7 @@ export function openApiDocument(bindings: ProviderBindings) {
       { operationId, parameters: { bookingId: '$response.body#/bookingId' } },
     ]),
   );
+  const bookingRequest = oneOf(providers.map((b) => z.object({ provider: z.literal(b.provider), request: b.request })));
   register({
     method: 'post',
     path: '/api/v1/bookings',
@@ -174,7 +230,7 @@ export function openApiDocument(bindings: ProviderBindings) {
         required: true,
         content: {
           'application/json': {
-            schema: oneOf(providers.map((b) => z.object({ provider: z.literal(b.provider), request: b.request }))),
+            schema: bookingRequest,
           },
         },
       },
@@ -218,7 +274,7 @@ export function openApiDocument(bindings: ProviderBindings) {
     path: '/api/v1/approvals',
     summary: 'The approvals inbox: every booking waiting for a person (approver, client, operator), soonest deadline first within a page',
     description:
-      'Approvers only. Each item carries what the booking waits for, the data to decide on, the deadline and the time left, and the answers an approver may give with the JSON Schema of each body. Pages follow Temporal\'s own page token: pass `nextCursor` back as `cursor`.',
+      "Approvers only. Each item carries what the booking waits for, the data to decide on, the deadline and the time left, and the answers an approver may give with the JSON Schema of each body. Pages follow Temporal's own page token: pass `nextCursor` back as `cursor`.",
     security: [{ bearer: [] }],
     request: { query: ApprovalsQuery },
     responses: responses({
@@ -263,6 +319,88 @@ export function openApiDocument(bindings: ProviderBindings) {
         409: 'The booking is not in a state that allows this answer; the message says why',
         ...(body ? errors(413) : {}),
         503: 'No worker answered in time; the booking is safe, try again after Retry-After',
+      }),
+    });
+  }
+
+  // Trips: bookings across providers, all or nothing.
+  // What can be done next with a trip just started: read it, confirm or cancel it.
+  const tripLinks = Object.fromEntries(
+    ['readTrip', 'confirmTrip', 'cancelTrip'].map((operationId) => [operationId, { operationId, parameters: { tripId: '$response.body#/tripId' } }]),
+  );
+  const tripView = registry.register(
+    'TripView',
+    TripViewSchema.extend({
+      legs: z.array(TripLegSchema.extend({ view: view.nullable().meta({ description: "The leg's own booking view; null before the leg starts, or while no worker answers for it" }) })),
+    }),
+  );
+  register({
+    method: 'post',
+    path: '/api/v1/trips',
+    operationId: 'startTrip',
+    summary: 'Start a trip: several bookings, all or nothing',
+    description:
+      'Each leg is a booking request as POST /api/v1/bookings takes it. Legs that can be undone run first, in parallel; ' +
+      'a leg that cannot (hotels24) is the pivot, booked once the trip is confirmed; at most one per trip (a second is a 400). ' +
+      'An Idempotency-Key makes retries safe: the same key returns the same trip.',
+    security: [{ bearer: [] }],
+    request: {
+      headers: idempotencyHeader,
+      body: { required: true, content: { 'application/json': { schema: z.object({ legs: z.array(bookingRequest).min(2).max(MAX_LEGS) }) } } },
+    },
+    responses: responses({
+      202: { description: 'Started', schema: TripAccepted, links: tripLinks },
+      200: { description: 'The Idempotency-Key found the trip it had started', schema: TripAccepted, links: tripLinks },
+      ...errors(401, 413),
+      400: 'Invalid request: every bad field of every leg is named (legs[1].request.seats), or a second leg that cannot be undone',
+      422: 'The Idempotency-Key was used for a different request',
+      503: 'The Idempotency-Key found its trip, but no worker answered in time to read it; try again after Retry-After',
+    }),
+  });
+  register({
+    method: 'get',
+    path: '/api/v1/trips',
+    summary: 'List trips (an app sees its own; an approver sees all)',
+    security: [{ bearer: [] }],
+    request: { query: TripListQuery },
+    responses: responses({ 200: { description: 'Trips, newest first', schema: z.object({ trips: z.array(TripSummary) }) }, ...errors(400, 401) }),
+  });
+  register({
+    method: 'get',
+    path: '/api/v1/trips/{tripId}',
+    operationId: 'readTrip',
+    summary: "Read a trip: its status, what it waits for, and each leg's view",
+    security: [{ bearer: [] }],
+    request: { params: z.object({ tripId: TripIdParam }) },
+    responses: responses({
+      200: { description: 'The trip view', schema: tripView },
+      ...errors(400, 401),
+      404: 'No such trip for this client',
+      503: 'No worker answered in time; the trip is safe, try again after Retry-After',
+    }),
+  });
+  for (const [name, summary, body] of [
+    ['confirm', 'Confirm a trip whose legs all hold: the pivot is booked, then every leg is completed (pays the tickets, completes the deal)', undefined],
+    ['cancel', 'Cancel a trip: every leg that can still be released is released, newest first; the view names the legs that cannot be undone', TripCancelBody],
+  ] as const) {
+    register({
+      method: 'post',
+      path: `/api/v1/trips/{tripId}/${name}`,
+      operationId: `${name}Trip`,
+      summary,
+      security: [{ bearer: [] }],
+      request: {
+        params: z.object({ tripId: TripIdParam }),
+        ...(body ? { body: { required: false, content: { 'application/json': { schema: body } } } } : {}),
+      },
+      responses: responses({
+        200: { description: 'Done: the trip as it is now', schema: tripView },
+        202: { description: 'Accepted: the trip is still carrying it out', schema: tripView },
+        ...errors(400, 401, 403),
+        404: 'No such trip for this client',
+        409: 'The trip is not in a state that allows this answer; the message says why',
+        ...(body ? errors(413) : {}),
+        503: 'No worker answered in time; the trip is safe, try again after Retry-After',
       }),
     });
   }

@@ -5,7 +5,7 @@ import { BOOKING_STATUSES, PROVIDERS, type Provider } from '../workflows/booking
 import { callerOf, requireRole } from './auth';
 import type { BookingService } from './bookings';
 import { ApiError, methodNotAllowed, validate } from './errors';
-import type { ProviderBindings } from './providers/binding';
+import type { ProviderBinding, ProviderBindings } from './providers/binding';
 
 export const IdempotencyKey = z.string().min(1).max(200, 'Idempotency-Key is at most 200 characters').optional();
 export const BookingIdParam = z.uuid({ error: 'a bookingId is a UUID' });
@@ -32,19 +32,36 @@ export const ListQuery = z.object({
     .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'cursor is the nextCursor of a previous page').optional(),
 });
 
-export function bookingRoutes(service: BookingService, bindings: ProviderBindings): Router {
-  const router = Router();
+/** A booking request as POST /api/v1/bookings takes it, checked: its provider's binding and its provider's own request. */
+export interface CheckedBookingRequest {
+  binding: ProviderBinding;
+  request: unknown;
+}
+
+/**
+ * Reads `{"provider", "request"}` as POST /api/v1/bookings does (a trip's legs
+ * too); a 400 names every bad field, under `at` (`legs[1]`) when given.
+ */
+export function bookingRequestReader(bindings: ProviderBindings): (body: unknown, at?: string[]) => CheckedBookingRequest {
   const configured = Object.keys(bindings) as Provider[];
   const StartEnvelope = z.object({
     provider: z.enum(configured as [Provider, ...Provider[]], { error: `provider must be one of: ${configured.join(', ')}` }),
     request: z.looseObject({}, { error: "request is required: an object with the provider's booking fields" }),
   });
+  return (body, at = []) => {
+    const envelope = validate(StartEnvelope, body ?? {}, at.length ? at.join('.') : 'booking', at);
+    const binding = bindings[envelope.provider]!;
+    return { binding, request: validate(binding.request, envelope.request, `${binding.provider} request`, [...at, 'request']) };
+  };
+}
+
+export function bookingRoutes(service: BookingService, bindings: ProviderBindings): Router {
+  const router = Router();
+  const readBookingRequest = bookingRequestReader(bindings);
 
   router.post('/', async (req, res) => {
     const caller = callerOf(req);
-    const envelope = validate(StartEnvelope, req.body ?? {}, 'booking');
-    const binding = bindings[envelope.provider]!;
-    const request = validate(binding.request, envelope.request, `${binding.provider} request`, ['request']);
+    const { binding, request } = readBookingRequest(req.body);
     const key = validate(IdempotencyKey, req.header('idempotency-key'), 'Idempotency-Key header', ['Idempotency-Key']);
     const started = await service.start(binding, caller, request, key);
     res

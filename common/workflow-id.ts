@@ -2,3 +2,5 @@
 export const workflowIdFor = (bookingId: string): string => `booking-${bookingId}`;
 export const bookingIdFromWorkflowId = (workflowId: string): string | undefined =>
   workflowId.startsWith('booking-') ? workflowId.slice('booking-'.length) : undefined;
+/** A trip's workflow id, likewise from its tripId alone. */
+export const tripWorkflowIdFor = (tripId: string): string => `trip-${tripId}`;

@@ -1,6 +1,7 @@
 /**
  * Records workflow histories for the replay tests (test/replay.test.ts): for
- * each provider's workflow a few scenarios covering its main paths, each run
+ * each provider's workflow a few scenarios covering its main paths (and for the
+ * trip, its own history and a leg's, which signals its trip), each run
  * against the provider's simulator (in-process) on a local Temporal server,
  * with short timings so that every scenario ends on its own within seconds.
  *
@@ -13,12 +14,13 @@
  *   npx tsx scripts/record-histories.ts                        # every scenario
  *   npx tsx scripts/record-histories.ts qticketsSeatBooking    # one workflow
  *   npx tsx scripts/record-histories.ts chronoAgendaBooking-expired
+ *   npx tsx scripts/record-histories.ts trip-                  # the trips and their legs
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -41,6 +43,8 @@ import { type Hotels24Timing, accept as acceptHotel } from '../workflows/hotels2
 import { type OksTiming, complete } from '../workflows/oks';
 import { type QticketsTiming, confirmPayment, extendHold } from '../workflows/qtickets';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
+import { type TripLegStart, confirmTrip, trip, tripRoles, tripStatusQuery } from '../workflows/trip';
+import { tripWorkflowIdFor } from '../common/workflow-id';
 import { createBookingWorker } from '../worker/create';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
@@ -107,14 +111,14 @@ async function startSimulators() {
 }
 type Simulators = Awaited<ReturnType<typeof startSimulators>>;
 
+const layout = (layoutUuid: string = randomUUID()) => ({ layoutUuid, phone: '+77070000000', firstName: 'A', lastName: 'B', reserveDays: 1 });
+
+const stay = { arrival_date: '2014-09-10', departure_date: '2014-09-11' };
+const requisites = { first_name: 'Booker', last_name: 'Da Mega', email: 'mega.booker@hotels24.ua', phone: '0800210017' };
+const FLEX = '507f1f77bcf86cd799439011'; // Бристоль, Стандарт: 500 a night, cancellation 3
+const hotel = (block: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...stay, blocks: [{ tariff: FLEX, total_cost: 500, quantity: 1, ...block }], requisites, ...extra });
+
 function recordings(sims: Simulators): Recording[] {
-  const layout = (layoutUuid: string = randomUUID()) => ({ layoutUuid, phone: '+77070000000', firstName: 'A', lastName: 'B', reserveDays: 1 });
-
-  const stay = { arrival_date: '2014-09-10', departure_date: '2014-09-11' };
-  const requisites = { first_name: 'Booker', last_name: 'Da Mega', email: 'mega.booker@hotels24.ua', phone: '0800210017' };
-  const FLEX = '507f1f77bcf86cd799439011'; // Бристоль, Стандарт: 500 a night, cancellation 3
-  const hotel = (block: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...stay, blocks: [{ tariff: FLEX, total_cost: 500, quantity: 1, ...block }], requisites, ...extra });
-
   /** A chrono event of the scenario's own, in UTC; the request books one place on it. */
   let chronoEvents = 0;
   const onNewChronoEvent = ({ places, waiting, startsInMs = 24 * 60 * 60_000 }: { places: number; waiting: number; startsInMs?: number }) => {
@@ -333,6 +337,32 @@ function recordings(sims: Simulators): Recording[] {
 }
 
 // ---------------------------------------------------------------------------
+// Trips: the trip's own history, and one leg's (a booking that tells its parent how it stands).
+
+interface TripScenario {
+  /** The trip's file is test/histories/trip-<name>.json; the leg's <its workflow>-trip-<name>.json. */
+  name: string;
+  legs: () => TripLegStart[];
+  /** Whether the app confirms once every leg holds. */
+  confirm: boolean;
+  ends: BookingStatus;
+  /** The leg whose history is recorded too. */
+  leg: number;
+}
+
+const oksLegTiming = { taskPollInitialMs: 100, taskPollMaxMs: 200, taskDeadlineMs: 10_000, holdTermMs: 30_000, releaseEscalationMs: 5_000 } satisfies OksTiming;
+const qticketsLegTiming = { holdMs: 30_000, maxHoldMs: 60_000, extendByMs: 10_000, callDeadlineMs: 10_000, releaseEscalationMs: 5_000, releasePauseMs: 500 } satisfies QticketsTiming;
+
+const seatsLeg = (seat: string): TripLegStart => ({ provider: 'qtickets', bookingId: randomUUID(), request: SeatBookingRequest.parse({ event_id: 12, show_id: 21, seats: [seat] }), timing: qticketsLegTiming });
+const unitLeg = (layoutUuid?: string): TripLegStart => ({ provider: 'oks', bookingId: randomUUID(), request: BookLayoutRequest.parse(layout(layoutUuid)), timing: oksLegTiming });
+const roomsLeg = (): TripLegStart => ({ provider: 'hotels24', bookingId: randomUUID(), request: Hotels24BookingRequest.parse(hotel({}, { autoConfirm: true, arrival_date: '2014-09-20', departure_date: '2014-09-21' })) });
+
+const tripScenarios: TripScenario[] = [
+  { name: 'completed', legs: () => [seatsLeg('1-1;3'), unitLeg(), roomsLeg()], confirm: true, ends: 'completed', leg: 0 },
+  { name: 'leg-failed-released', legs: () => [seatsLeg('1-1;2'), unitLeg(OKS_BOOKED_LAYOUTS[0])], confirm: false, ends: 'failed', leg: 0 },
+];
+
+// ---------------------------------------------------------------------------
 // The runner
 
 async function main(): Promise<void> {
@@ -372,13 +402,36 @@ async function main(): Promise<void> {
       });
       await next.send(handle);
     }
-    const view = await endsWithin(SCENARIO_LIMIT_MS, handle, file);
+    const view = await endsWithin(SCENARIO_LIMIT_MS, handle, file, statusQuery);
     if (view.status !== scenario.ends) {
       throw new Error(`${file} ended ${view.status} (${view.stage}), not ${scenario.ends}: ${JSON.stringify(view.error)}`);
     }
+    await write(handle, file);
+    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage})\n`);
+  };
+
+  const write = async (handle: WorkflowHandle, file: string): Promise<void> => {
     const history = await handle.fetchHistory();
     fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage})\n`);
+  };
+
+  const recordTrip = async (scenario: TripScenario, file: string): Promise<void> => {
+    const tripId = randomUUID();
+    // The seats the qtickets recordings sold are on sale again.
+    sims.qtickets.reset();
+    const legs = scenario.legs();
+    const handle = await env.client.workflow.start(trip, { taskQueue, workflowId: tripWorkflowIdFor(tripId), args: [{ tripId, client: 'recorder', legs }] });
+    if (scenario.confirm) {
+      await waitFor(`${file} to hold`, async () => (await handle.query(tripStatusQuery)).status === 'held');
+      await handle.executeUpdate(confirmTrip.update);
+    }
+    const view = await endsWithin(SCENARIO_LIMIT_MS, handle, file, tripStatusQuery);
+    if (view.status !== scenario.ends) throw new Error(`${file} ended ${view.status} (${view.stage}), not ${scenario.ends}: ${JSON.stringify(view.error)}`);
+    await write(handle, file);
+    const leg = legs[scenario.leg]!;
+    const legFile = `${tripRoles[leg.provider].workflow.name}-trip-${scenario.name}.json`;
+    await write(env.client.workflow.getHandle(workflowIdFor(leg.bookingId)), legFile);
+    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage}) and its leg's, ${legFile}\n`);
   };
 
   try {
@@ -389,6 +442,10 @@ async function main(): Promise<void> {
           if (wanted(file)) await record(r, scenario, file);
         }
       }
+      for (const scenario of tripScenarios) {
+        const file = `trip-${scenario.name}.json`;
+        if (wanted(file)) await recordTrip(scenario, file);
+      }
     });
   } finally {
     await Promise.all(Object.values(sims).map((sim) => sim.close()));
@@ -397,16 +454,16 @@ async function main(): Promise<void> {
 }
 
 /** A scenario that does not end in time (a workflow task failing over and over, say) is terminated and reported. */
-async function endsWithin(ms: number, handle: WorkflowHandle, file: string): Promise<BookingView> {
+async function endsWithin<View extends { status: string; stage: string }>(ms: number, handle: WorkflowHandle, file: string, query: QueryDefinition<View>): Promise<View> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
   try {
-    const ended = await Promise.race([handle.result() as Promise<BookingView>, late]);
+    const ended = await Promise.race([handle.result() as Promise<View>, late]);
     if (ended !== 'late') return ended;
   } finally {
     clearTimeout(timer);
   }
-  const view = await handle.query(statusQuery).catch(() => undefined);
+  const view = await handle.query(query).catch(() => undefined);
   await handle.terminate(`not ended within ${ms / 1_000} s by record-histories`);
   throw new Error(`${file} did not end within ${ms / 1_000} s; it was terminated${view ? ` at ${view.status} (${view.stage})` : ''}`);
 }

@@ -42,7 +42,8 @@ const OFF = ['use_after_free', 'ensure_resource_availability', 'object_level_aut
  * that very list, which a generated one never is (400); a reused
  * Idempotency-Key with another request is a 422 (as the IETF draft on the header
  * says; oks's own book route too); a booking request can break a rule between fields that JSON Schema cannot
- * state (hotels24's departure after arrival, living people per room), a 400; and
+ * state (hotels24's departure after arrival, living people per room), a 400, and so
+ * can a trip (a second leg that cannot be undone); and
  * oks's own unbook answers a deal it does not hold with the seed's 400.
  */
 const CONFIG = `
@@ -62,6 +63,10 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "403"]
 [[operations]]
 include-name = "GET /api/v1/bookings"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "400"]
+
+[[operations]]
+include-name = "POST /api/v1/trips"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "401", "422"]
 
 [[operations]]
 include-name = "POST /api/v1/service/projects/layouts/book"

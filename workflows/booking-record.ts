@@ -14,6 +14,7 @@ import {
 } from './booking';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { BookingAttention, BookingDeadline, BookingReference, BookingStatus as BookingStatusKey, BookingWaitingOn } from './search-attributes';
+import { tellTrip } from './trip-leg';
 
 /** Why an operator must look: a release that keeps failing, an outcome no one can find out, or something else to check. */
 export type AttentionKind = 'release_failing' | 'outcome_unknown' | 'check';
@@ -156,5 +157,6 @@ export class BookingRecord {
     if (this.data.waitingFor?.deadline) parts.push(`waits for ${this.data.waitingFor.actions.join('/')} until ${this.data.waitingFor.deadline}`);
     if (this.data.attention) parts.push(`ATTENTION: ${this.data.attention}`);
     upsertMemo({ summary: parts.join('; ') });
+    tellTrip(this.data);
   }
 }

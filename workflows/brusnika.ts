@@ -23,6 +23,7 @@ import { needsOperator, releaseUnknown, released } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
 import { cancel, isAnswer, openBooking } from './kit';
 import { PROVIDER_CALL } from './provider-call';
+import type { TripRole } from './trip-role';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -265,3 +266,15 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
   }
   return b.record.view;
 }
+
+/**
+ * brusnika in a trip: a premise booked or a visit confirmed by the CRM holds; a
+ * cancel releases it (the booking or visit is cancelled in the CRM) until the
+ * premise is handed over to the deal or the visit starts. The trip's confirm
+ * leaves it as it is.
+ */
+export const brusnikaInTrip: TripRole<BrusnikaBookingRequest> = {
+  workflow: brusnikaBooking,
+  pivotBecause: () => undefined,
+  holds: (leg) => leg.status === 'confirmed',
+};

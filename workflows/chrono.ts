@@ -21,6 +21,7 @@ import type { BookingError, BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { type Booking, type Given, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
+import type { TripRole } from './trip-role';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -272,3 +273,14 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
     b.record.setResult({ ...Object.assign(result, changes) });
   }
 }
+
+/**
+ * chrono in a trip: a place on the main list (`confirmed`) holds; on the waiting
+ * list an approver decides first. A cancel releases it until the event is over;
+ * the trip's confirm leaves it as it is (chrono has nothing to complete).
+ */
+export const chronoInTrip: TripRole<ChronoBookingRequest> = {
+  workflow: chronoAgendaBooking,
+  pivotBecause: () => undefined,
+  holds: (leg) => leg.status === 'confirmed',
+};

@@ -18,6 +18,7 @@ import { releaseUnknown } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { type Progress, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import type { TripRole } from './trip-role';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -235,3 +236,14 @@ function stopAt(at: HotelStop, timing: Hotels24Timing): Wait {
   };
 }
 
+
+/**
+ * hotels24 in a trip: the pivot. Nothing is held at the hotel before its rooms
+ * are booked, and booked rooms cannot be undone, so the leg runs last, once the
+ * trip is confirmed, and is done when its booking completes.
+ */
+export const hotels24InTrip: TripRole<Hotels24BookingRequest> = {
+  workflow: hotels24HotelBooking,
+  pivotBecause: () => 'hotels24 offers no cancellation: booked rooms cannot be undone',
+  holds: () => false,
+};

@@ -10,6 +10,7 @@ import { releaseUnknown } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
 import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
+import type { TripRole } from './trip-role';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -107,3 +108,15 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
     else await b.releaseAndEnd('expired', 'expired', 'the hold term ended; the unit was released');
   });
 }
+
+/**
+ * oks in a trip: the unit holds while the booking is `held`; the trip's confirm
+ * completes the deal, after which the booking ends with nothing to release (the
+ * deal went ahead: unbook is for reservations), so it is completed after the pivot.
+ */
+export const oksInTrip: TripRole<BookLayoutRequest> = {
+  workflow: oksLayoutBooking,
+  pivotBecause: () => undefined,
+  holds: (leg) => leg.status === 'held',
+  completion: { answer: complete, undoable: false },
+};

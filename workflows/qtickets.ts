@@ -15,6 +15,7 @@ import type { BookingError, BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
 import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
+import type { TripRole } from './trip-role';
 
 const SECOND_MS = 1_000;
 const MINUTE_MS = 60 * SECOND_MS;
@@ -187,3 +188,16 @@ const toWholeSecond = (ms: number): number => Math.ceil(ms / SECOND_MS) * SECOND
 const iso = (ms: number): string => new Date(ms).toISOString();
 const duration = (ms: number): string => (ms % MINUTE_MS === 0 ? `${ms / MINUTE_MS} minutes` : `${ms / SECOND_MS} seconds`);
 const count = (n: number): string => (n === 1 ? '1 ticket' : `${n} tickets`);
+
+/**
+ * qtickets in a trip: held tickets are removed by a cancel; the trip's confirm
+ * pays them, and paid tickets are sold (qtickets removes reservations, the
+ * booking ends with nothing to release), so they are paid after the pivot.
+ * Tickets asked for paid are sold at once: such a leg is the trip's pivot.
+ */
+export const qticketsInTrip: TripRole<SeatBookingRequest> = {
+  workflow: qticketsSeatBooking,
+  pivotBecause: (request) => (request.paid ? 'tickets added paid are sold at once and cannot be removed' : undefined),
+  holds: (leg) => leg.status === 'held',
+  completion: { answer: confirmPayment, undoable: false },
+};

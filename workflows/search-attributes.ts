@@ -1,8 +1,8 @@
 /**
  * Search attributes operators filter on in the Temporal UI and CLI. Defined once:
  * workflows upsert them, the API lists by them, the dev server and tests register
- * them. Values are provider keys, booking statuses and client names (the API
- * token's owner), never personal data.
+ * them. Values are provider keys, booking statuses, client names (the API
+ * token's owner) and trip ids, never personal data.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
@@ -18,8 +18,10 @@ export const BookingAttention = defineSearchAttributeKey('BookingAttention', Sea
 export const BookingWaitingOn = defineSearchAttributeKey('BookingWaitingOn', SearchAttributeType.KEYWORD);
 /** Until when it waits (the wait's deadline); unset with BookingWaitingOn. */
 export const BookingDeadline = defineSearchAttributeKey('BookingDeadline', SearchAttributeType.DATETIME);
+/** The trip a booking is a leg of (set on the trip too): `BookingTrip = "<tripId>"` finds a trip and its legs. */
+export const BookingTrip = defineSearchAttributeKey('BookingTrip', SearchAttributeType.KEYWORD);
 
-export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention, BookingWaitingOn, BookingDeadline] as const;
+export const bookingSearchAttributeKeys = [BookingProvider, BookingStatus, BookingClient, BookingReference, BookingAttention, BookingWaitingOn, BookingDeadline, BookingTrip] as const;
 
 const CLI_TYPE: Partial<Record<SearchAttributeType, string>> = {
   [SearchAttributeType.KEYWORD]: 'Keyword',

@@ -124,7 +124,7 @@ function renderList() {
       button.append(
         el('span', `${a.provider} · ${a.stage}`, { class: 'provider' }),
         el('span', a.waitingFor.what || a.waitingFor.actions.join(', ')),
-        el('span', `for the ${a.waitingFor.on} · ${a.client}`),
+        el('span', `for the ${a.waitingFor.on} · ${a.client}${a.trip ? ` · trip ${a.trip.slice(0, 8)}` : ''}`),
         el('span', left.text, { class: `left${left.soon ? ' soon' : ''}`, 'data-deadline': a.waitingFor.deadline || '' }),
       );
       button.addEventListener('click', () => select(a.bookingId));
@@ -198,6 +198,7 @@ function renderDetail() {
     ['status', `${a.status} (${a.stage})`],
     ['waits for', `the ${a.waitingFor.on}`],
     ['client', a.client],
+    ...(a.trip ? [['trip', `${a.trip} (answering this leg moves the trip)`]] : []),
     ['at the deadline', a.waitingFor.atDeadline],
   ]) facts.append(el('dt', k), el('dd', v));
   facts.append(el('dt', 'deadline'), left);
