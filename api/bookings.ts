@@ -16,7 +16,7 @@ import {
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
 import { type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
-import { BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
+import { BookingAttention, BookingClient, BookingProvider, BookingStatus, BookingReference } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
 import type { ActionBinding, ProviderBinding } from './providers/binding';
@@ -93,7 +93,7 @@ export class BookingService {
           { key: BookingStatus, value: 'pending' },
           { key: BookingClient, value: caller.client },
         ],
-        memo: { summary: `${binding.provider} pending (received)`, requestHash, createdAt },
+        memo: { requestHash, createdAt },
         staticSummary: `${binding.provider} booking for ${caller.client}`,
       });
       logger.info({ bookingId, provider: binding.provider, client: caller.client }, 'booking started');
@@ -150,14 +150,16 @@ export class BookingService {
     const found: BookingSummary[] = [];
     for await (const execution of this.options.client.workflow.list({ query: clauses.join(' AND '), pageSize: filters.limit })) {
       const attrs = execution.typedSearchAttributes;
+      const [provider, status, attention] = [attrs.get(BookingProvider) ?? 'unknown', attrs.get(BookingStatus) ?? 'unknown', attrs.get(BookingAttention)];
       found.push({
         bookingId: execution.workflowId.slice('booking-'.length),
-        provider: attrs.get(BookingProvider) ?? 'unknown',
-        status: attrs.get(BookingStatus) ?? 'unknown',
+        provider,
+        status,
         client: attrs.get(BookingClient) ?? 'unknown',
         createdAt: typeof execution.memo?.createdAt === 'string' ? execution.memo.createdAt : execution.startTime.toISOString(),
         closedAt: execution.closeTime?.toISOString() ?? null,
-        summary: typeof execution.memo?.summary === 'string' ? execution.memo.summary : null,
+        // Bookings started before keep their summary in the memo; later ones keep the search attributes it is made of.
+        summary: typeof execution.memo?.summary === 'string' ? execution.memo.summary : `${provider} ${status}${attention ? `; ATTENTION: ${attention}` : ''}`,
       });
       if (found.length >= filters.limit) break;
     }

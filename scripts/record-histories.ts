@@ -13,6 +13,7 @@
  *   npx tsx scripts/record-histories.ts                        # every scenario
  *   npx tsx scripts/record-histories.ts qticketsSeatBooking    # one workflow
  *   npx tsx scripts/record-histories.ts chronoAgendaBooking-expired
+ *   npx tsx scripts/record-histories.ts --as=lean               # beside the existing ones, as <name>-lean.json
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -336,8 +337,11 @@ function recordings(sims: Simulators): Recording[] {
 // The runner
 
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
+  // --as=<tag> records beside the existing histories (`<name>-<tag>.json`): old ones must stay to prove they still replay.
+  const tag = process.argv.find((arg) => arg.startsWith('--as='))?.slice('--as='.length);
+  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('--as='));
   const wanted = (file: string) => filters.length === 0 || filters.some((f) => file.startsWith(f));
+  const fileFor = (file: string) => (tag ? file.replace(/\.json$/, `-${tag}.json`) : file);
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const cli = await ensureTemporalCli();
@@ -377,8 +381,8 @@ async function main(): Promise<void> {
       throw new Error(`${file} ended ${view.status} (${view.stage}), not ${scenario.ends}: ${JSON.stringify(view.error)}`);
     }
     const history = await handle.fetchHistory();
-    fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage})\n`);
+    fs.writeFileSync(path.join(outDir, fileFor(file)), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    process.stdout.write(`recorded test/histories/${fileFor(file)} (${view.status}, ${view.stage})\n`);
   };
 
   try {
