@@ -4,6 +4,17 @@ import { temporalLoggerFrom } from './logging';
 import type { Logger } from 'pino';
 import { type ProviderEndpoints, activitiesFor } from '../config/providers';
 
+/**
+ * The worker's settings chosen by `npm run bench` (README, "Worker settings"), shared with the bench's workers.
+ * A cached booking costs about 0.4 MiB (every workflow evaluates its own copy of the bundle): 1,500 of them keep a
+ * worker under 1 GiB with 10,000 open bookings, where the SDK's default (600 a GiB of heap, ~2,300 here) does not; an
+ * evicted booking is replayed on its next task or query. The other options keep the SDK's defaults: measured, they
+ * were not the limit (the workflow thread is; see BENCHMARKS.md).
+ */
+export const BOOKING_WORKER_TUNING = {
+  maxCachedWorkflows: 1_500,
+} as const satisfies Partial<WorkerOptions>;
+
 export interface BookingWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -28,5 +39,6 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
     workflowBundle,
     activities: activitiesFor(options.providers, options.logger),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
+    ...BOOKING_WORKER_TUNING,
   });
 }
