@@ -6,10 +6,10 @@ import { type ProviderEndpoints, activitiesFor } from '../config/providers';
 
 /**
  * The worker's settings chosen by `npm run bench` (README, "Worker settings"), shared with the bench's workers.
- * A cached booking costs about 0.38 MiB (every workflow evaluates its own copy of the bundle); a worker that has run
- * the providers' loads holds ~520 MiB before them: 1,300 keep it under 1 GiB with 10,000 open bookings (1,500 came to
- * 1,078 MiB; the SDK's default, 600 a GiB of heap, is ~2,300 here). An evicted booking is replayed on its next task or
- * query. The other options keep the SDK's defaults: measured, they
+ * A cached booking costs about 0.38 MiB (every workflow evaluates its own copy of the bundle), plus the garbage of
+ * the bookings evicted meanwhile: with 10,000 open bookings 1,300 came to 1,064 MiB, 1,500 to 1,078 (the SDK's
+ * default, 600 a GiB of heap, is ~2,300 here; 4.6 GiB with zod in the bundle). An evicted booking is replayed on its
+ * next task or query. The other options keep the SDK's defaults: measured, they
  * were not the limit (the workflow thread is; see BENCHMARKS.md).
  */
 export const BOOKING_WORKER_TUNING = {
