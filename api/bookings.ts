@@ -19,7 +19,7 @@ import {
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
 import { type AnswerAuthor, type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
-import { BookingClient, BookingProvider, BookingStatus, BookingReference, BookingTrip } from '../workflows/search-attributes';
+import { BookingAttention, BookingClient, BookingProvider, BookingStatus, BookingReference, BookingTrip } from '../workflows/search-attributes';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
 import { listPage } from './visibility';
@@ -99,7 +99,7 @@ export class BookingService {
           { key: BookingStatus, value: 'pending' },
           { key: BookingClient, value: caller.client },
         ],
-        memo: { summary: `${binding.provider} pending (received)`, requestHash, createdAt },
+        memo: { requestHash, createdAt },
         staticSummary: `${binding.provider} booking for ${caller.client}`,
       }),
     );
@@ -152,14 +152,18 @@ export class BookingService {
     const bookings = page.executions.map((execution): BookingSummary => {
       const createdAt = execution.memo<string>('createdAt');
       const summary = execution.memo<string>('summary');
+      const provider = execution.attribute<string>(BookingProvider) ?? 'unknown';
+      const status = execution.attribute<string>(BookingStatus) ?? 'unknown';
+      const attention = execution.attribute<string>(BookingAttention);
       return {
         bookingId: execution.workflowId.slice('booking-'.length),
-        provider: execution.attribute<string>(BookingProvider) ?? 'unknown',
-        status: execution.attribute<string>(BookingStatus) ?? 'unknown',
+        provider,
+        status,
         client: execution.attribute<string>(BookingClient) ?? 'unknown',
         createdAt: typeof createdAt === 'string' ? createdAt : execution.startTime,
         closedAt: execution.closeTime,
-        summary: typeof summary === 'string' ? summary : null,
+        // Bookings started before keep their summary in the memo; later ones keep the search attributes it is made of.
+        summary: typeof summary === 'string' ? summary : `${provider} ${status}${attention ? `; ATTENTION: ${attention}` : ''}`,
         trip: execution.attribute<string>(BookingTrip) ?? null,
       };
     });

@@ -3,9 +3,9 @@
  * worker/create.ts builds it (the product's bundle, every provider's
  * activities from the environment); `ceiling` runs bench/ceiling-workflows.ts,
  * bundled here, with one do-nothing activity. Both take the same worker
- * options: BENCH_WORKER_OPTIONS (JSON, e.g. {"maxCachedWorkflows":2000}) on top
- * of the SDK's defaults, so a product change can be measured without touching
- * the product; BENCH_WORKFLOWS bundles another module of the product's workflows,
+ * options: the product's (BOOKING_WORKER_TUNING), then BENCH_WORKER_OPTIONS
+ * (JSON, e.g. {"maxCachedWorkflows":2000}), so a change of settings can be
+ * measured without touching the product; BENCH_WORKFLOWS bundles another module of the product's workflows,
  * BENCH_BUNDLE runs a bundle built beforehand (BENCH_PREBUILT_BUNDLE=1 in run.ts).
  * Prints `ready` once polling.
  */
@@ -13,13 +13,14 @@ import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { workerEndpointsFrom, activitiesFor } from '../config/providers';
+import { BOOKING_WORKER_TUNING } from '../worker/create';
 
 async function main(): Promise<void> {
   const mode = process.argv[2];
   if (mode !== 'product' && mode !== 'ceiling') throw new Error('usage: worker.ts product|ceiling');
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const logger = pino({ level: 'silent' });
-  const extra = JSON.parse(process.env.BENCH_WORKER_OPTIONS || '{}') as Partial<WorkerOptions>;
+  const extra: Partial<WorkerOptions> = { ...BOOKING_WORKER_TUNING, ...(JSON.parse(process.env.BENCH_WORKER_OPTIONS || '{}') as Partial<WorkerOptions>) };
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   const worker =

@@ -15,6 +15,7 @@
  *   npx tsx scripts/record-histories.ts qticketsSeatBooking    # one workflow
  *   npx tsx scripts/record-histories.ts chronoAgendaBooking-expired
  *   npx tsx scripts/record-histories.ts trip-                  # the trips and their legs
+ *   npx tsx scripts/record-histories.ts --as=lean               # beside the existing ones, as <name>-lean.json
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -366,8 +367,11 @@ const tripScenarios: TripScenario[] = [
 // The runner
 
 async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
+  // --as=<tag> records beside the existing histories (`<name>-<tag>.json`): old ones must stay to prove they still replay.
+  const tag = process.argv.find((arg) => arg.startsWith('--as='))?.slice('--as='.length);
+  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('--as='));
   const wanted = (file: string) => filters.length === 0 || filters.some((f) => file.startsWith(f));
+  const fileFor = (file: string) => (tag ? file.replace(/\.json$/, `-${tag}.json`) : file);
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const cli = await ensureTemporalCli();
@@ -407,12 +411,12 @@ async function main(): Promise<void> {
       throw new Error(`${file} ended ${view.status} (${view.stage}), not ${scenario.ends}: ${JSON.stringify(view.error)}`);
     }
     await write(handle, file);
-    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage})\n`);
+    process.stdout.write(`recorded test/histories/${fileFor(file)} (${view.status}, ${view.stage})\n`);
   };
 
   const write = async (handle: WorkflowHandle, file: string): Promise<void> => {
     const history = await handle.fetchHistory();
-    fs.writeFileSync(path.join(outDir, file), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    fs.writeFileSync(path.join(outDir, fileFor(file)), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
   };
 
   const recordTrip = async (scenario: TripScenario, file: string): Promise<void> => {
@@ -431,7 +435,7 @@ async function main(): Promise<void> {
     const leg = legs[scenario.leg]!;
     const legFile = `${tripRoles[leg.provider].workflow.name}-trip-${scenario.name}.json`;
     await write(env.client.workflow.getHandle(workflowIdFor(leg.bookingId)), legFile);
-    process.stdout.write(`recorded test/histories/${file} (${view.status}, ${view.stage}) and its leg's, ${legFile}\n`);
+    process.stdout.write(`recorded test/histories/${fileFor(file)} (${view.status}, ${view.stage}) and its leg's, ${fileFor(legFile)}\n`);
   };
 
   try {

@@ -23,7 +23,7 @@ import {
   takeTimeSlot,
 } from '../simulators/brusnika';
 import { type BookingView, workflowIdFor } from '../workflows/booking';
-import { type Stack, eventually, startStack } from './support/stack';
+import { type Stack, eventually, operatorView, startStack } from './support/stack';
 
 const BRUSNIKA_TOKEN = 'brusnika-test-token';
 const CATALOGUE = '/api/v1/providers/brusnika';
@@ -226,9 +226,9 @@ describe('booking a premise', () => {
     });
 
     // Operators see provider, status and a summary, never the client's name or phone.
-    const described = await stack.client.workflow.getHandle(workflowIdFor(started.bookingId)).describe();
-    expect(described.memo?.summary).toMatch(/^brusnika confirmed \(booked\); waits for cancel until /);
-    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo });
+    const { described, details } = await operatorView(stack.client.workflow.getHandle(workflowIdFor(started.bookingId)));
+    expect(details).toMatch(/^brusnika confirmed \(booked\); waits for cancel until /);
+    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo, details });
     for (const personal of [client.fullname, client.phone_number, client.comment]) expect(visible).not.toContain(personal);
   });
 

@@ -19,7 +19,7 @@ import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booki
 import { cancel } from '../workflows/kit';
 import { type ChronoTiming, accept, markPresence, resize, suspend } from '../workflows/chrono';
 import { BookingProvider, BookingStatus } from '../workflows/search-attributes';
-import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, operatorView, startStack } from './support/stack';
 
 const CHRONO_TOKEN = 'chrono-test-token';
 const DAY = 24 * 60 * 60 * 1000;
@@ -231,10 +231,10 @@ describe('booking places on an agenda', () => {
     // chrono keeps our bookingId in extra_data: the tie between its booking and ours.
     expect(atChrono(confirmed.references.booking_id as number).extra_data).toEqual({ orchestrator_booking_id: bookingId });
 
-    const described = await handleOf(bookingId).describe();
+    const { described, details } = await operatorView(handleOf(bookingId));
     expect(described.typedSearchAttributes.get(BookingProvider)).toBe('chrono');
     expect(described.typedSearchAttributes.get(BookingStatus)).toBe('confirmed');
-    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo });
+    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo, details });
     for (const personal of [...Object.values(PERSON), request.user_external_id]) expect(visible).not.toContain(personal);
     await act(bookingId, 'cancel', {}, APP_TOKEN);
   });

@@ -21,7 +21,7 @@ import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booki
 import { Hotels24BookingRequest } from '../activities/hotels24/request';
 import { type Hotels24Timing, accept, reject, requisites as requisitesAnswer } from '../workflows/hotels24';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
-import { APPROVER_TOKEN, APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { APPROVER_TOKEN, APP_TOKEN, type Stack, eventually, operatorView, startStack } from './support/stack';
 
 const HOTELS24_TOKEN = 'hotels24-test-token';
 const FLEX = '507f1f77bcf86cd799439011'; // Бристоль, Стандарт: 500 a night, cancellation 3, method 1, 10 % prepaid (room 101)
@@ -175,12 +175,12 @@ describe('booking hotel rooms', () => {
     expect(stopped.cancellable).toBe(true);
 
     // The operator's view: searchable status and a one-line summary, with no personal data.
-    const described = await handleOf(bookingId).describe();
+    const { described, details } = await operatorView(handleOf(bookingId));
     expect(described.typedSearchAttributes.get(BookingProvider)).toBe('hotels24');
     expect(described.typedSearchAttributes.get(BookingStatus)).toBe('awaiting_approval');
     expect(described.typedSearchAttributes.get(BookingClient)).toBe('test-app');
-    expect(described.memo?.summary).toMatch(/^hotels24 awaiting_approval \(postConditions\); waits for accept\/reject\/cancel until /);
-    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo });
+    expect(details).toMatch(/^hotels24 awaiting_approval \(postConditions\); waits for accept\/reject\/cancel until /);
+    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo, details });
     for (const personal of Object.values(requisites)) expect(visible).not.toContain(personal);
 
     const byApp = await act(bookingId, 'accept', {}, APP_TOKEN);
@@ -587,8 +587,8 @@ describe('answers lost or unreadable', () => {
     expectFlaggedForTheRooms(failed, request);
     // hotels24 did book them: the operator finds them under the request_id the booking names.
     expect(requestAtHotels24(failed.references.request_id)).toMatchObject({ state: 'complete', status: 'ok' });
-    const described = await handleOf(bookingId).describe();
-    expect(described.memo?.summary).toContain(`ATTENTION: hotels24 gave no usable answer to the request to book the rooms`);
+    const { details } = await operatorView(handleOf(bookingId));
+    expect(details).toContain(`ATTENTION: hotels24 gave no usable answer to the request to book the rooms`);
   });
 
   test.each(['truncated_json', 'empty'] as const)(

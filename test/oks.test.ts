@@ -14,7 +14,7 @@ import { type BookingView, statusQuery, workflowIdFor } from '../workflows/booki
 import { cancel } from '../workflows/kit';
 import { complete } from '../workflows/oks';
 import { BookingClient, BookingProvider, BookingStatus } from '../workflows/search-attributes';
-import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, operatorView, startStack } from './support/stack';
 
 const OKS_TOKEN = 'oks-test-token';
 const UNBOOK = '/api/v1/service/projects/layouts/unbook';
@@ -127,16 +127,16 @@ describe('booking a layout', () => {
     expect(failedCalls.length).toBeGreaterThanOrEqual(3);
   });
 
-  test('the operator\'s view: search attributes and a memo summary with no personal data', async () => {
+  test('the operator\'s view: search attributes and a one-line summary with no personal data', async () => {
     const request = layoutRequest();
     const started = await book(request);
     await untilStatus(started.bookingId, 'held');
-    const described = await stack.client.workflow.getHandle(workflowIdFor(started.bookingId)).describe();
+    const { described, details } = await operatorView(stack.client.workflow.getHandle(workflowIdFor(started.bookingId)));
     expect(described.typedSearchAttributes.get(BookingProvider)).toBe('oks');
     expect(described.typedSearchAttributes.get(BookingStatus)).toBe('held');
     expect(described.typedSearchAttributes.get(BookingClient)).toBe('test-app');
-    expect(described.memo?.summary).toMatch(/^oks held \(reserved\); waits for complete\/cancel until /);
-    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo });
+    expect(details).toMatch(/^oks held \(reserved\); waits for complete\/cancel until /);
+    const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo, details });
     for (const personal of [request.phone, request.firstName, request.lastName, request.middleName]) {
       expect(visible).not.toContain(personal);
     }

@@ -4,6 +4,18 @@ import { temporalLoggerFrom } from './logging';
 import type { Logger } from 'pino';
 import { type ProviderEndpoints, activitiesFor } from '../config/providers';
 
+/**
+ * The worker's settings chosen by `npm run bench` (README, "Worker settings"), shared with the bench's workers.
+ * A cached booking costs about 0.38 MiB (every workflow evaluates its own copy of the bundle), plus the garbage of
+ * the bookings evicted meanwhile: with 10,000 open bookings 1,300 came to 1,064 MiB, 1,500 to 1,078 (the SDK's
+ * default, 600 a GiB of heap, is ~2,300 here; 4.6 GiB with zod in the bundle). An evicted booking is replayed on its
+ * next task or query. The other options keep the SDK's defaults: measured, they
+ * were not the limit (the workflow thread is; see BENCHMARKS.md).
+ */
+export const BOOKING_WORKER_TUNING = {
+  maxCachedWorkflows: 1_300,
+} as const satisfies Partial<WorkerOptions>;
+
 export interface BookingWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -28,5 +40,6 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
     workflowBundle,
     activities: activitiesFor(options.providers, options.logger),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
+    ...BOOKING_WORKER_TUNING,
   });
 }

@@ -16,7 +16,7 @@
  * or not the create was answered. Brusnika cannot delete a client: one created by
  * this booking and left without it is reported (result.left_behind, attention).
  */
-import { CancellationScope, condition, patched, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
 import type { BrusnikaActivities, ClientFacts, Polling } from '../activities/brusnika/activities';
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
 import { needsOperator, releaseUnknown, released } from '../common/release';
@@ -254,7 +254,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
     const note = `client ${createdClientId} was created in Brusnika for this booking and is left without it; Brusnika cannot delete a client, so it stays there (keep it or close it in the CRM)`;
     addResult({ left_behind: [{ client_id: createdClientId, note }] });
     // A client left in the CRM is for the record, not an operator's alarm: bookings started since only note it.
-    if (patched(LEFT_BEHIND_NOTED)) return b.record.note(note);
+    if (b.record.hasPatch(LEFT_BEHIND_NOTED)) return b.record.note(note);
     const attention = b.record.view.attention;
     b.record.flag(attention ? `${attention}; also: ${note}` : note);
   };

@@ -12,7 +12,7 @@
  * whatever chrono booking carries this booking's tag. Without the event's
  * times (the seed never promises them) presence is marked on the main list and
  * the retention period counts from the booking. */
-import { ActivityFailure, type ActivityInterfaceFor, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, type ActivityInterfaceFor, proxyActivities } from '@temporalio/workflow';
 import type { ChronoActivities, FilledSlot } from '../activities/chrono/activities';
 import type { ChronoBookingRequest, PresenceRequest, ResizeRequest } from '../activities/chrono/contract';
 import { bookingIdIn, chronoRefusalIn } from '../activities/chrono/refusal';
@@ -66,7 +66,6 @@ const RELEASING = 'cancelling the booking at chrono';
 type Place = 'waiting_list' | 'main_list' | 'event_over';
 
 export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<BookingView> {
-  const releaseByTag = patched(RELEASE_BY_TAG);
   const timing: ChronoTiming = { ...defaultChronoTiming, ...input.timing };
   const { bookingId, request } = input;
   const chrono = proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.providerDeadlineMs });
@@ -86,6 +85,7 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
     releases: proxyActivities<ChronoActivities>({ ...PROVIDER_CALL, scheduleToCloseTimeout: timing.releaseEscalationMs }),
     releasePauseMs: timing.releaseRetryPauseMs,
   });
+  const releaseByTag = b.record.hasPatch(RELEASE_BY_TAG);
   /** The view's result: chrono's booking as the workflow knows it. */
   const result: Record<string, unknown> = {};
   let slot: FilledSlot | undefined;

@@ -22,7 +22,6 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
-  patched,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
@@ -367,6 +366,8 @@ export class Booking<R> {
     if (this.queued) this.settle(this.queued, isAnswer(this.queued, cancel) && this.record.status === 'cancelled' ? 'done' : { refusal: `the booking is ${this.record.status}` });
     this.queued = undefined;
     await condition(allHandlersFinished);
+    // The last changes reach the search attributes and memo before the workflow's last command.
+    this.record.write();
     return this.record.view;
   }
 
@@ -450,7 +451,7 @@ export class Booking<R> {
       answer.update,
       async (...args: unknown[]) => {
         const taken = take(args);
-        if (this.options.answeredAtOnceBefore?.includes(answer) && !patched(ANSWERS_RETURN_WHEN_CARRIED_OUT)) return this.record.view;
+        if (this.options.answeredAtOnceBefore?.includes(answer) && !this.record.hasPatch(ANSWERS_RETURN_WHEN_CARRIED_OUT)) return this.record.view;
         await condition(() => taken.outcome !== undefined);
         if (taken.outcome !== 'done' && taken.outcome) {
           throw ApplicationFailure.create({ message: taken.outcome.refusal, type: FailureType.ProviderRefused, nonRetryable: true });
@@ -500,7 +501,7 @@ export class Booking<R> {
         if (!(err instanceof ActivityFailure)) throw err;
         const failing = `release "${release.what}" keeps failing (round ${round}): ${describeFailure(err).message}; retrying until it succeeds`;
         this.record.flag(failing, 'release_failing');
-        if (!patched(OPERATOR_RELEASE_ANSWERS)) {
+        if (!this.record.hasPatch(OPERATOR_RELEASE_ANSWERS)) {
           await sleep(this.options.releasePauseMs);
           continue;
         }

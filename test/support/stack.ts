@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
@@ -190,4 +190,10 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** What an operator sees of a booking besides its view: search attributes and memo (describe), and the one-line current details of the Temporal UI's workflow page. */
+export async function operatorView(handle: WorkflowHandle): Promise<{ described: WorkflowExecutionDescription; details: string }> {
+  const [described, metadata] = await Promise.all([handle.describe(), handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')]);
+  return { described, details: metadata.currentDetails ?? '' };
 }
