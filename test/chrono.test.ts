@@ -20,6 +20,7 @@ import { cancel } from '../workflows/kit';
 import { type ChronoTiming, accept, markPresence, resize, suspend } from '../workflows/chrono';
 import { BookingProvider, BookingStatus } from '../workflows/search-attributes';
 import { APP_TOKEN, APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, operatorView, startStack } from './support/stack';
+import { CHRONO_PERSON, chronoRequest } from './support/requests';
 
 const CHRONO_TOKEN = 'chrono-test-token';
 const DAY = 24 * 60 * 60 * 1000;
@@ -68,17 +69,8 @@ function newEvent({ places, waiting = 0, startsIn = DAY, minutes = 60 }: { place
 /** An event that ended an hour ago: presence can be marked at once. */
 const pastEvent = (places = 5, waiting = 0) => newEvent({ places, waiting, startsIn: -2 * 60 * 60 * 1000 });
 
-const PERSON = { user_first_name: 'Camille', user_last_name: 'Martin', user_email: 'camille.martin@example.fr', user_phone_number: '+33612345678' };
 
-const requestFor = (event: TestEvent, extra: Record<string, unknown> = {}) => ({
-  agenda: event.agenda,
-  slot: event.slug,
-  user_external_id: `usager-${randomUUID()}`,
-  ...PERSON,
-  count: 1,
-  timezone: 'UTC',
-  ...extra,
-});
+const requestFor = (event: TestEvent, extra: Record<string, unknown> = {}) => chronoRequest({ agenda: event.agenda, slot: event.slug }, extra);
 
 /** Takes the event's places so that the next booking lands on the waiting list. */
 function fillUp(event: TestEvent, places: number): void {
@@ -235,7 +227,7 @@ describe('booking places on an agenda', () => {
     expect(described.typedSearchAttributes.get(BookingProvider)).toBe('chrono');
     expect(described.typedSearchAttributes.get(BookingStatus)).toBe('confirmed');
     const visible = JSON.stringify({ sa: described.searchAttributes, memo: described.memo, details });
-    for (const personal of [...Object.values(PERSON), request.user_external_id]) expect(visible).not.toContain(personal);
+    for (const personal of [...Object.values(CHRONO_PERSON), request.user_external_id]) expect(visible).not.toContain(personal);
     await act(bookingId, 'cancel', {}, APP_TOKEN);
   });
 

@@ -20,6 +20,7 @@ import { type Hotels24State, startHotels24Simulator } from '../simulators/hotels
 import { type BookingView, workflowIdFor } from '../workflows/booking';
 import { BookingClient } from '../workflows/search-attributes';
 import { APPROVER_TOKEN, APP_TOKEN, INBOX_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { chronoRequest } from './support/requests';
 
 const FLEX = '507f1f77bcf86cd799439011';
 const requisites = { first_name: 'Booker', last_name: 'Da Mega', email: 'mega.booker@hotels24.ua', phone: '0800210017' };
@@ -91,16 +92,6 @@ function fullEvent(): { agenda: string; slot: string } {
   return { agenda: 'gymnase-jean-moulin', slot: slug };
 }
 
-const chronoRequest = (event: { agenda: string; slot: string }) => ({
-  ...event,
-  user_external_id: `usager-${randomUUID()}`,
-  user_first_name: 'Camille',
-  user_last_name: 'Martin',
-  user_email: 'camille.martin@example.fr',
-  user_phone_number: '+33612345678',
-  count: 1,
-  timezone: 'UTC',
-});
 
 /** The list's entry of a booking (a button), once the inbox shows it. */
 const entry = (bookingId: string) => page.locator(`#list button[data-booking="${bookingId}"]`);

@@ -21,6 +21,7 @@ import { type RunningQticketsSimulator, hangSeat, refuseSeat, startQticketsSimul
 import { BookingClient, BookingStatus, BookingTrip } from '../workflows/search-attributes';
 import { type TripStart, cancelTrip, trip } from '../workflows/trip';
 import { APPROVER_TOKEN, OTHER_APP_TOKEN, type Stack, eventually, startStack } from './support/stack';
+import { chronoRequest } from './support/requests';
 
 let qtickets: RunningQticketsSimulator;
 let oks: RunningSimulator<OksState>;
@@ -115,16 +116,7 @@ function place({ places = 5 }: { places?: number } = {}) {
   addChronoEvent(chrono.ctx.state, 'gymnase-jean-moulin', { slug, datetime: at, duration: 60, places, waiting_list_places: 5 });
   return {
     provider: 'chrono',
-    request: {
-      agenda: 'gymnase-jean-moulin',
-      slot: slug,
-      user_external_id: `usager-${randomUUID()}`,
-      user_first_name: 'Camille',
-      user_last_name: 'Martin',
-      user_email: 'camille.martin@example.fr',
-      count: 1,
-      timezone: 'UTC',
-    },
+    request: chronoRequest({ agenda: 'gymnase-jean-moulin', slot: slug }),
   };
 }
 
