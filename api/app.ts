@@ -1,6 +1,7 @@
 /** The Express app: auth, routes, oks's own endpoints, errors as JSON, request logs and metrics. */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -8,6 +9,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { approvalRoutes } from './approvals';
 import { type Caller, authenticate } from './auth';
 import { BookingService } from './bookings';
+import { codecRoutes } from './codec';
 import { ApiError, errorHandler, methodNotAllowed } from './errors';
 import type { ProviderBindings } from './providers/binding';
 import { openApiDocument } from './openapi';
@@ -27,6 +29,10 @@ export interface AppOptions {
   temporalUiUrl?: string;
   /** The trips' own durations (TRIP_CONFIRM_WAIT). */
   tripTiming?: Partial<TripTiming>;
+  /** The codec the client seals payloads with, served at /codec to the Temporal UI and CLI. */
+  payloadCodec: PayloadCodec;
+  /** Origins (the Temporal UI's) whose pages may call /codec with the session cookie. */
+  codecAllowedOrigins?: readonly string[];
 }
 
 export function createApp(options: AppOptions): Express {
@@ -82,6 +88,8 @@ export function createApp(options: AppOptions): Express {
     });
     next();
   });
+  // Before the bookings' body parser: a history's payloads are larger than a booking.
+  app.use('/codec', codecRoutes({ codec: options.payloadCodec, tokens: options.tokens, logger, allowedOrigins: options.codecAllowedOrigins ?? [] }));
   app.use(express.json({ limit: '256kb' }));
 
   app.get('/health', async (_req, res) => {

@@ -1,13 +1,14 @@
 /**
  * Bearer-token auth. `API_TOKENS` lists `token:client[:role]` entries; the
  * client name becomes the booking's owner (and the `BookingClient` search
- * attribute). Apps see and act on their own bookings; approvers on all.
+ * attribute). Apps see and act on their own bookings; approvers on all;
+ * operators only read sealed payloads through the codec (the Temporal UI and CLI).
  */
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ApiError } from './errors';
 
-const ROLES = ['app', 'approver'] as const;
+const ROLES = ['app', 'approver', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Caller {
@@ -25,7 +26,7 @@ const TokenEntry = z
     ]),
   );
 
-/** `API_TOKENS`: comma-separated `token:client[:role]`, role `app` (default) or `approver`. */
+/** `API_TOKENS`: comma-separated `token:client[:role]`, role `app` (default), `approver` or `operator`. */
 export const ApiTokens = z
   .string({ error: 'is required: comma-separated token:client[:role]' })
   .min(1, 'is required: comma-separated token:client[:role]')
@@ -49,14 +50,21 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The caller a request's `Authorization: Bearer <token>` names; a missing, malformed or unknown token is a 401. */
+export function callerFromHeader(tokens: Map<string, Caller>, header: string | undefined): Caller {
+  if (!header) throw new ApiError(401, 'unauthenticated', 'missing Authorization: Bearer <token> header');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new ApiError(401, 'unauthenticated', 'the Authorization header must be "Bearer <token>"');
+  const caller = tokens.get(match[1]!);
+  if (!caller) throw new ApiError(401, 'unauthenticated', 'unknown API token');
+  return caller;
+}
+
+/** The bookings API's auth: apps and approvers (an operator's token opens the codec only). */
 export function authenticate(tokens: Map<string, Caller>) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const header = req.header('authorization');
-    if (!header) throw new ApiError(401, 'unauthenticated', 'missing Authorization: Bearer <token> header');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError(401, 'unauthenticated', 'the Authorization header must be "Bearer <token>"');
-    const caller = tokens.get(match[1]!);
-    if (!caller) throw new ApiError(401, 'unauthenticated', 'unknown API token');
+    const caller = callerFromHeader(tokens, req.header('authorization'));
+    requireRole(caller, ['app', 'approver'], 'the bookings API');
     req.caller = caller;
     next();
   };

@@ -32,11 +32,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { BookLayoutRequest } from '../activities/oks/contract';
+import { bookingDataConverter } from '../common/data-converter';
+import { SealingCodec } from '../common/payload-codec';
+import { PayloadKeys } from '../config/env';
+import { BOOKING_BUNDLE } from '../worker/create';
 import { oksTimingFrom } from '../api/providers/oks';
 import { startBrusnikaSimulator } from '../simulators/brusnika';
 import { addChronoEvent, startChronoSimulator } from '../simulators/chrono';
@@ -365,6 +369,9 @@ async function startSims() {
 }
 type Sims = Awaited<ReturnType<typeof startSims>>;
 
+/** The product seals its payloads as in production: the bench pays for it (the ceiling, Temporal alone, does not). */
+const BENCH_PAYLOAD_KEYS = `bench:${randomBytes(32).toString('base64')}`;
+
 /** The environment of the worker and the API: every provider at its simulator, short polls, holds that outlive the run. */
 function stackEnv(address: string, sims: Sims, apiPort: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -381,6 +388,7 @@ function stackEnv(address: string, sims: Sims, apiPort: number): NodeJS.ProcessE
     OKS_TASK_POLL_MAX: '500ms',
     BRUSNIKA_POLL_INITIAL: '100ms',
     BRUSNIKA_POLL_MAX: '500ms',
+    PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS,
   };
   for (const [provider, sim] of Object.entries(sims)) {
     const P = provider.toUpperCase();
@@ -532,7 +540,7 @@ async function main(): Promise<void> {
   const env = stackEnv(server.address, sims, apiPort);
   if (process.env.BENCH_PREBUILT_BUNDLE === '1') {
     // As a deployment would: the product's bundle built before the worker starts, not by webpack inside it.
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ ...BOOKING_BUNDLE, logger: quietLogger });
     const file = path.join(resultsDir, 'workflow-bundle.js');
     fs.writeFileSync(file, bundle.code);
     env.BENCH_BUNDLE = file;
@@ -546,7 +554,9 @@ async function main(): Promise<void> {
   await until('the API', async () => (await fetch(`${base}/health`)).ok);
   const call = apiCaller(base);
   const connection = await Connection.connect({ address: server.address });
+  // The ceiling's workflows take plain payloads; the product's are sealed.
   const client = new Client({ connection });
+  const sealedClient = new Client({ connection, dataConverter: bookingDataConverter(new SealingCodec(PayloadKeys.parse(BENCH_PAYLOAD_KEYS))) });
 
   // Warm-up: the bundles, the sticky caches, the HTTP pools.
   await closedLoop('warm-up', Math.min(20, BOOKINGS), (i) => viaApi(call, paths[0]!, i));
@@ -570,7 +580,7 @@ async function main(): Promise<void> {
     row({ part: p.provider, measure: `API / ceiling by CPU (${ceilingCpu} / ${apiCpu} ms a booking)`, value: ceilingCpu / apiCpu, unit: '' });
     if (p.provider === 'oks') {
       const timing = oksTimingFrom(env);
-      const direct = await closedLoop('oks client', BOOKINGS, (i) => oksViaClient(client, timing, i));
+      const direct = await closedLoop('oks client', BOOKINGS, (i) => oksViaClient(sealedClient, timing, i));
       loads[direct.name] = direct;
       row({ part: 'oks', measure: 'through the Temporal client', value: direct.perSecond, unit: '/s' });
       row({ part: 'oks', measure: 'client / ceiling', value: direct.perSecond / ceiling.perSecond, unit: '' });

@@ -13,7 +13,10 @@ import path from 'node:path';
 import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
 import { workerEndpointsFrom, activitiesFor } from '../config/providers';
-import { BOOKING_WORKER_TUNING } from '../worker/create';
+import { BOOKING_BUNDLE, BOOKING_WORKER_TUNING } from '../worker/create';
+import { bookingDataConverter } from '../common/data-converter';
+import { SealingCodec } from '../common/payload-codec';
+import { PayloadKeys } from '../config/env';
 
 async function main(): Promise<void> {
   const mode = process.argv[2];
@@ -34,9 +37,11 @@ async function main(): Promise<void> {
             ? { codePath: process.env.BENCH_BUNDLE }
             : await bundleWorkflowCode({
                 // BENCH_WORKFLOWS: another module of the product's workflows (e.g. bench/oks-workflows.ts), to measure a bundle change.
-                workflowsPath: process.env.BENCH_WORKFLOWS ? path.resolve(process.env.BENCH_WORKFLOWS) : require.resolve('../workflows'),
+                ...BOOKING_BUNDLE,
+                ...(process.env.BENCH_WORKFLOWS ? { workflowsPath: path.resolve(process.env.BENCH_WORKFLOWS) } : {}),
                 logger: quiet,
               }),
+          dataConverter: bookingDataConverter(new SealingCodec(PayloadKeys.parse(process.env.PAYLOAD_KEYS))),
           activities: activitiesFor(workerEndpointsFrom(process.env), logger),
           shutdownGraceTime: '2 seconds',
           ...extra,

@@ -5,6 +5,7 @@
  */
 import ms from 'ms';
 import { z } from 'zod';
+import { KEY_BYTES, type PayloadKey } from '../common/payload-codec';
 import type { Provider } from '../workflows/booking';
 
 export class ConfigError extends Error {
@@ -34,6 +35,47 @@ export const TemporalConfig = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('bookings'),
 });
+
+const GENERATE_KEY_HINT = 'generate a key with: openssl rand -base64 32';
+
+/**
+ * `PAYLOAD_KEYS`: comma-separated `keyId:base64Key` (32-byte AES-256 keys). The first seals
+ * new payloads; every one opens what it sealed, so a key is rotated by putting a new one
+ * first and keeping the old ones for as long as bookings sealed with them are kept.
+ */
+export const PayloadKeys = z
+  .string({ error: `is required: comma-separated keyId:base64Key, the first one sealing (${GENERATE_KEY_HINT})` })
+  .min(1, `is required: comma-separated keyId:base64Key, the first one sealing (${GENERATE_KEY_HINT})`)
+  .transform((value, ctx): PayloadKey[] => {
+    const keys: PayloadKey[] = [];
+    let wrong = false;
+    for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const colon = entry.indexOf(':');
+      const id = colon > 0 ? entry.slice(0, colon) : '';
+      const encoded = colon > 0 ? entry.slice(colon + 1) : '';
+      if (!/^[\w.-]{1,64}$/.test(id)) {
+        ctx.addIssue({ code: 'custom', message: `an entry has no key id (expected keyId:base64Key; an id is letters, digits, . _ -)` });
+        wrong = true;
+        continue;
+      }
+      const key = Buffer.from(encoded, 'base64');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== KEY_BYTES) {
+        ctx.addIssue({ code: 'custom', message: `key "${id}" must be ${KEY_BYTES} bytes in base64 (${GENERATE_KEY_HINT})` });
+        wrong = true;
+        continue;
+      }
+      if (keys.some((k) => k.id === id)) {
+        ctx.addIssue({ code: 'custom', message: `key id "${id}" is given twice` });
+        wrong = true;
+        continue;
+      }
+      keys.push({ id, key });
+    }
+    if (!keys.length && !wrong) ctx.addIssue({ code: 'custom', message: `holds no key (${GENERATE_KEY_HINT})` });
+    return keys;
+  });
+
+export const PayloadConfig = z.object({ PAYLOAD_KEYS: PayloadKeys });
 
 export const LogConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

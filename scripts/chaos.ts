@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { LOOPBACK, delay, httpOk, temporalAnswers } from './processes';
-import { type StackState, postmasterPid } from './stack';
+import { type StackState, postmasterPid, stackDataConverter } from './stack';
 import { type StartedStack, alive, cleanUpKilledStack, control, logTail, readState, simulatorState, startStack, stopStarted } from './stack-client';
 import {
   type Booking,
@@ -604,7 +604,7 @@ async function readStates(state: StackState): Promise<ProviderStates> {
 async function checkTemporal(state: StackState, bookings: Booking[], since: Date, violations: Violation[]): Promise<number> {
   const connection = await Connection.connect({ address: state.temporalAddress });
   try {
-    const client = new Client({ connection, namespace: NAMESPACE });
+    const client = new Client({ connection, namespace: NAMESPACE, dataConverter: stackDataConverter() });
     const ids = new Set<string>();
     for await (const wf of client.workflow.list({ query: `StartTime >= "${since.toISOString()}"` })) ids.add(wf.workflowId);
     const expected = new Set(bookings.filter((b) => b.bookingId).map((b) => `booking-${b.bookingId}`));
@@ -620,7 +620,7 @@ async function checkTemporal(state: StackState, bookings: Booking[], since: Date
 async function terminateLeftovers(state: StackState): Promise<number> {
   const connection = await Connection.connect({ address: state.temporalAddress });
   try {
-    const client = new Client({ connection, namespace: NAMESPACE });
+    const client = new Client({ connection, namespace: NAMESPACE, dataConverter: stackDataConverter() });
     let n = 0;
     for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
       await client.workflow

@@ -22,7 +22,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { providerDefinitions } from '../config/providers';
 import { PROVIDERS } from '../workflows/booking';
 import { bookingSearchAttributeCliArgs, bookingSearchAttributeKeys } from '../workflows/search-attributes';
-import { LOOPBACK as HOST, Supervisor, createOutput, delay, httpOk, portAnswers, taskQueuePollers, temporalAnswers, waitForAll } from './processes';
+import { LOOPBACK as HOST, Supervisor, createOutput, delay, httpOk, localPayloadKeys, portAnswers, taskQueuePollers, temporalAnswers, waitForAll } from './processes';
 import { ensureTemporalCli, persistedDevServerPragmas, projectRoot } from './temporal-cli';
 
 /** Where the servers listen: loopback unless HOST says otherwise (HOST=0.0.0.0 to reach them from elsewhere). */
@@ -40,12 +40,15 @@ export function devEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: 'bookings',
     PORT: '3000',
-    API_TOKENS: 'dev-app-token:demo-app:app,dev-approver-token:approver:approver',
+    API_TOKENS: 'dev-app-token:demo-app:app,dev-approver-token:approver:approver,dev-operator-token:operator:operator',
     LOG_LEVEL: 'info',
     HOST: BIND_HOST,
     SIMULATORS_HOST: BIND_HOST,
     TEMPORAL_UI_URL: `http://localhost:${TEMPORAL_UI_PORT}`,
+    // The UI as the browser reaches it, by either name, calls the codec server with its session cookie.
+    CODEC_ALLOWED_ORIGINS: `http://localhost:${TEMPORAL_UI_PORT},http://127.0.0.1:${TEMPORAL_UI_PORT}`,
   };
+  if (!base.PAYLOAD_KEYS) defaults.PAYLOAD_KEYS = localPayloadKeys(dataDir);
   for (const provider of PROVIDERS) {
     const { port } = providerDefinitions[provider].simulator;
     const P = provider.toUpperCase();
@@ -133,6 +136,7 @@ class DevRunner {
       const { TestWorkflowEnvironment: Env } = await import('@temporalio/testing');
       const testEnv: TestWorkflowEnvironment = await Env.createLocal({
         server: {
+          extraArgs: ['--ui-codec-endpoint', this.codecEndpoint()],
           dbFilename,
           ip: BIND_HOST,
           port: TEMPORAL_PORT,
@@ -145,7 +149,7 @@ class DevRunner {
       return;
     }
 
-    const args = ['server', 'start-dev', '--db-filename', dbFilename, ...persistedDevServerPragmas, '--ip', BIND_HOST, '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT)];
+    const args = ['server', 'start-dev', '--db-filename', dbFilename, ...persistedDevServerPragmas, '--ip', BIND_HOST, '--port', String(TEMPORAL_PORT), '--ui-port', String(TEMPORAL_UI_PORT), '--ui-codec-endpoint', this.codecEndpoint()];
     for (const attribute of bookingSearchAttributeCliArgs) args.push('--search-attribute', attribute);
     say(`starting the Temporal dev server (state in ${path.relative(projectRoot, dbFilename)})`);
     let exited: string | undefined;
@@ -169,6 +173,11 @@ class DevRunner {
       if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer on ${TEMPORAL_ADDRESS} within 60 s`);
       await delay(500);
     }
+  }
+
+  /** The API's codec server, as the browser showing the Temporal UI reaches it. */
+  private codecEndpoint(): string {
+    return `http://localhost:${this.env.PORT ?? '3000'}/codec`;
   }
 
   private async waitUntilReady(): Promise<void> {
@@ -205,6 +214,9 @@ class DevRunner {
       `  Temporal UI      http://localhost:${TEMPORAL_UI_PORT}`,
       `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}   namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.TEMPORAL_TASK_QUEUE}`,
       `  Temporal CLI     npm run temporal:cli -- workflow list`,
+      `  Codec server     ${this.codecEndpoint()}   (payloads are sealed: sign in at the inbox with an approver or operator token,`,
+      `                   then tick "Include cross-origin credentials" in the UI's Codec Server settings; the CLI takes`,
+      `                   --codec-endpoint ${this.codecEndpoint()} --codec-auth 'Bearer <token>')`,
       '',
       '  Simulators:',
       ...PROVIDERS.map((p) => {

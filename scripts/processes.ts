@@ -2,12 +2,14 @@
  * What `npm start` (scripts/dev.ts) and `npm run stack` (scripts/stack.ts) share: child
  * processes in their own process groups with every output line prefixed by their name,
  * a supervisor that stops them in the reverse order of their start (on Ctrl-C/SIGTERM, or
- * when one of them dies, unless it is to be started again), and the readiness probes (a port, Temporal, a task queue's
- * pollers, an HTTP 200).
+ * when one of them dies, unless it is to be started again), the readiness probes (a port, Temporal, a task queue's
+ * pollers, an HTTP 200), and the local payload key.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Connection } from '@temporalio/client';
@@ -351,4 +353,24 @@ export async function waitForAll(
     await delay(500);
   }
   return false;
+}
+
+/**
+ * The payload keys of a local run (`npm start`, the stack) when PAYLOAD_KEYS is not set: one key,
+ * drawn on the first run and kept in .data/payload-keys (readable by its owner only), so bookings
+ * sealed yesterday still open today.
+ */
+export function localPayloadKeys(dataDir: string): string {
+  const file = path.join(dataDir, 'payload-keys');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const id = `local-${new Date().toISOString().slice(0, 10)}`;
+    try {
+      fs.writeFileSync(file, `${id}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another runner drew it first: theirs is the key.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return fs.readFileSync(file, 'utf8').trim();
 }

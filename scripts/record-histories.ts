@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition, UpdateDefinition } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -46,6 +46,10 @@ import { type QticketsTiming, confirmPayment, extendHold } from '../workflows/qt
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import { type TripLegStart, confirmTrip, trip, tripRoles, tripStatusQuery } from '../workflows/trip';
 import { tripWorkflowIdFor } from '../common/workflow-id';
+import { bookingDataConverter } from '../common/data-converter';
+import { SealingCodec } from '../common/payload-codec';
+import { PayloadKeys } from '../config/env';
+import { RECORDING_PAYLOAD_KEYS } from '../test/support/payload-keys';
 import { createBookingWorker } from '../worker/create';
 import { ensureTemporalCli, projectRoot } from './temporal-cli';
 
@@ -381,6 +385,9 @@ async function main(): Promise<void> {
       searchAttributes: [...bookingSearchAttributeKeys],
     },
   });
+  // Sealed like every booking, with the recording key the replay test knows (the data is fictitious).
+  const payloadKeys = PayloadKeys.parse(RECORDING_PAYLOAD_KEYS);
+  const client = new Client({ connection: env.connection, dataConverter: bookingDataConverter(new SealingCodec(payloadKeys)) });
   const sims = await startSimulators();
   const endpoint = (provider: keyof Simulators) => ({ provider, baseUrl: sims[provider].url, token: TOKEN, timeoutMs: 2_000 });
   const taskQueue = 'record-histories';
@@ -390,11 +397,12 @@ async function main(): Promise<void> {
     taskQueue,
     logger: pino({ level: 'silent' }),
     providers: { oks: endpoint('oks'), qtickets: endpoint('qtickets'), hotels24: endpoint('hotels24'), chrono: endpoint('chrono'), brusnika: endpoint('brusnika') },
+    payloadKeys,
   });
 
   const record = async ({ workflow, parse, timing }: Recording, scenario: Scenario<object>, file: string): Promise<void> => {
     const bookingId = randomUUID();
-    const handle = await env.client.workflow.start(workflow, {
+    const handle = await client.workflow.start(workflow, {
       taskQueue,
       workflowId: workflowIdFor(bookingId),
       args: [{ bookingId, client: 'recorder', request: parse(scenario.request()), timing: { ...timing, ...scenario.timing } }],
@@ -424,7 +432,7 @@ async function main(): Promise<void> {
     // The seats the qtickets recordings sold are on sale again.
     sims.qtickets.reset();
     const legs = scenario.legs();
-    const handle = await env.client.workflow.start(trip, { taskQueue, workflowId: tripWorkflowIdFor(tripId), args: [{ tripId, client: 'recorder', legs }] });
+    const handle = await client.workflow.start(trip, { taskQueue, workflowId: tripWorkflowIdFor(tripId), args: [{ tripId, client: 'recorder', legs }] });
     if (scenario.confirm) {
       await waitFor(`${file} to hold`, async () => (await handle.query(tripStatusQuery)).status === 'held');
       await handle.executeUpdate(confirmTrip.update);
@@ -434,7 +442,7 @@ async function main(): Promise<void> {
     await write(handle, file);
     const leg = legs[scenario.leg]!;
     const legFile = `${tripRoles[leg.provider].workflow.name}-trip-${scenario.name}.json`;
-    await write(env.client.workflow.getHandle(workflowIdFor(leg.bookingId)), legFile);
+    await write(client.workflow.getHandle(workflowIdFor(leg.bookingId)), legFile);
     process.stdout.write(`recorded test/histories/${fileFor(file)} (${view.status}, ${view.stage}) and its leg's, ${fileFor(legFile)}\n`);
   };
 

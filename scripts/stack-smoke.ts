@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common';
 import { delay } from './processes';
-import { type StackState, stackStateFile } from './stack';
+import { type StackState, stackDataConverter, stackStateFile } from './stack';
 import { type StartedStack, alive, cleanUpKilledStack, control, logTail, readState, startStack, stopStarted } from './stack-client';
 import { projectRoot } from './temporal-cli';
 
@@ -323,7 +323,7 @@ async function main(): Promise<number> {
     }
     const api = new Api(state.api, state.tokens.approver);
     const connection = await Connection.connect({ address: state.temporalAddress });
-    const temporal = new Client({ connection, namespace: state.namespace });
+    const temporal = new Client({ connection, namespace: state.namespace, dataConverter: stackDataConverter() });
     const t1 = Date.now();
     try {
       const runCheck = async ([name, run]: Check): Promise<void> => {

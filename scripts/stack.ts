@@ -31,8 +31,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SearchAttributeType, msNumberToTs } from '@temporalio/common';
+import { type DataConverter, SearchAttributeType, msNumberToTs } from '@temporalio/common';
 import { providerDefinitions } from '../config/providers';
+import { bookingDataConverter } from '../common/data-converter';
+import { SealingCodec } from '../common/payload-codec';
+import { PayloadKeys } from '../config/env';
 import { PROVIDERS } from '../workflows/booking';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 import {
@@ -41,6 +44,7 @@ import {
   createOutput,
   delay,
   httpOk,
+  localPayloadKeys,
   portAnswers,
   taskQueuePollers,
   temporalAnswers,
@@ -127,15 +131,27 @@ export interface StackState {
   tokens: { app: string; approver: string };
 }
 
+/** The stack's payload keys: PAYLOAD_KEYS, else the local key kept in .data/payload-keys (as `npm start`'s). */
+export function stackPayloadKeys(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PAYLOAD_KEYS || localPayloadKeys(dataDir);
+}
+
+/** What a client of the stack's bookings reads them with (the smoke test, chaos): the stack's keys. */
+export function stackDataConverter(): DataConverter {
+  return bookingDataConverter(new SealingCodec(PayloadKeys.parse(stackPayloadKeys())));
+}
+
 /** The environment of the API, the workers and the simulators (the same names as in `npm start` and compose). */
 export function appEnv(config: StackConfig, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   const defaults: Record<string, string> = {
-    API_TOKENS: 'dev-app-token:demo-app:app,dev-approver-token:approver:approver',
+    API_TOKENS: 'dev-app-token:demo-app:app,dev-approver-token:approver:approver,dev-operator-token:operator:operator',
     LOG_LEVEL: 'info',
     SIMULATORS_HOST: HOST,
     HOST,
     TEMPORAL_UI_URL: `http://localhost:${config.uiPort}`,
+    CODEC_ALLOWED_ORIGINS: `http://localhost:${config.uiPort},http://${HOST}:${config.uiPort}`,
+    PAYLOAD_KEYS: stackPayloadKeys(base),
   };
   for (const provider of PROVIDERS) {
     const P = provider.toUpperCase();
@@ -497,6 +513,9 @@ class StackRunner {
         TEMPORAL_UI_PORT: String(this.config.uiPort),
         TEMPORAL_DEFAULT_NAMESPACE: this.config.namespace,
         TEMPORAL_CORS_ORIGINS: `http://localhost:${this.config.uiPort},http://${HOST}:${this.config.uiPort}`,
+        // The API's codec server; the browser sends it the session cookie the inbox's sign-in set.
+        TEMPORAL_CODEC_ENDPOINT: `http://localhost:${this.config.apiPort}/codec`,
+        TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true',
       },
       graceMs: 10_000,
       what: 'the Temporal UI server',

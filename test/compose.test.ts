@@ -57,4 +57,17 @@ test('the API, the workers and the simulators get the variables the stack gives 
   const apiEnv = { ...compose['x-app-env'], ...compose.services.api!.environment };
   for (const name of ['API_TOKENS', 'PORT', 'HOST']) expect(Object.keys(apiEnv)).toContain(name);
   expect(withDefaults(apiEnv.API_TOKENS!)).toBe(stack.API_TOKENS);
+  // Sealing is not optional: compose refuses to start without keys.
+  expect(compose['x-app-env'].PAYLOAD_KEYS).toMatch(/^\$\{PAYLOAD_KEYS:\?/);
+});
+
+test('the UI decodes through the API\'s codec server, which lets the UI\'s page call it with credentials', () => {
+  const ui = compose.services['temporal-ui']!.environment!;
+  const apiEnv = compose.services.api!.environment!;
+  const apiPublished = /\$\{STACK_API_PORT:-(\d+)\}:3000/.exec(JSON.stringify(compose.services.api))?.[1];
+  expect(withDefaults(ui.TEMPORAL_CODEC_ENDPOINT!)).toBe(`http://localhost:${apiPublished}/codec`);
+  expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
+  expect(withDefaults(apiEnv.CODEC_ALLOWED_ORIGINS!).split(',')).toContain(withDefaults(apiEnv.TEMPORAL_UI_URL!));
+  const stack = appEnv(config, {});
+  expect(stack.CODEC_ALLOWED_ORIGINS!.split(',')).toContain(stack.TEMPORAL_UI_URL);
 });

@@ -1,13 +1,15 @@
 /**
  * Once for the whole run: one real Temporal dev server (the same CLI binary
  * `npm start` uses) and one workflow bundle. Test files reach them through
- * the environment: TEST_TEMPORAL_ADDRESS and TEST_WORKFLOW_BUNDLE.
+ * the environment: TEST_TEMPORAL_ADDRESS, TEST_WORKFLOW_BUNDLE and TEST_PAYLOAD_KEYS.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { BOOKING_BUNDLE } from '../worker/create';
 import { ensureTemporalCli } from '../scripts/temporal-cli';
 import { bookingSearchAttributeKeys } from '../workflows/search-attributes';
 
@@ -27,13 +29,15 @@ export default async function globalSetup(): Promise<void> {
         extraArgs: ['--log-level', 'error'],
       },
     }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger }),
+    bundleWorkflowCode({ ...BOOKING_BUNDLE, logger: quietBundlerLogger }),
   ]);
   globalThis.__TEMPORAL_TEST_ENV__ = env;
   const bundlePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'booking-bundle-')), 'workflows.js');
   fs.writeFileSync(bundlePath, bundle.code);
   process.env.TEST_TEMPORAL_ADDRESS = env.address;
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  // Every payload the tests send is sealed, as in production, with a key of this run's own.
+  process.env.TEST_PAYLOAD_KEYS = `run-${process.pid}:${randomBytes(32).toString('base64')}`;
   process.stderr.write(`\n[test] Temporal dev server at ${env.address} (${cli.source}); workflow bundle built in ${Date.now() - started} ms\n`);
 }
 

@@ -564,6 +564,7 @@ describe('qtickets errors reach the app as clear errors', () => {
       tokens: TOKENS,
       providers: { qtickets: qticketsBinding({ endpoint: { ...endpoint, token: 'not-the-key' } }) },
       logger: pino({ level: 'silent' }),
+      payloadCodec: stack.payloadCodec,
     });
     const refused = await request(wrongKey).get('/api/v1/providers/qtickets/events').set('authorization', `Bearer ${APP_TOKEN}`);
     expect(refused.status).toBe(502);

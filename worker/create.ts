@@ -2,6 +2,8 @@
 import { NativeConnection, Worker, type WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
 import { temporalLoggerFrom } from './logging';
 import type { Logger } from 'pino';
+import { FAILURE_CONVERTER_PATH, bookingDataConverter } from '../common/data-converter';
+import { type PayloadKey, SealingCodec } from '../common/payload-codec';
 import { type ProviderEndpoints, activitiesFor } from '../config/providers';
 
 /**
@@ -16,12 +18,20 @@ export const BOOKING_WORKER_TUNING = {
   maxCachedWorkflows: 1_300,
 } as const satisfies Partial<WorkerOptions>;
 
+/** What every bundle of the booking workflows is built from (the worker, the tests' one bundle, the bench). */
+export const BOOKING_BUNDLE = {
+  workflowsPath: require.resolve('../workflows'),
+  failureConverterPath: FAILURE_CONVERTER_PATH,
+} as const;
+
 export interface BookingWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   logger: Logger;
   providers: ProviderEndpoints;
+  /** The payload keys (PAYLOAD_KEYS): the first seals, every one opens. */
+  payloadKeys: readonly PayloadKey[];
   /** A prebuilt bundle (tests build one for the whole run); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long running activities get to finish on shutdown. */
@@ -32,12 +42,13 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
   // The bundler's report (every module it packed) is noise in the worker's log: only its warnings are kept.
   const workflowBundle =
     options.workflowBundle ??
-    (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: temporalLoggerFrom(options.logger, 'WARN') }));
+    (await bundleWorkflowCode({ ...BOOKING_BUNDLE, logger: temporalLoggerFrom(options.logger, 'WARN') }));
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle,
+    dataConverter: bookingDataConverter(new SealingCodec(options.payloadKeys)),
     activities: activitiesFor(options.providers, options.logger),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
     ...BOOKING_WORKER_TUNING,

@@ -6,12 +6,12 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { z } from 'zod';
-import { ConfigError, LogConfig, TemporalConfig, parse } from '../config/env';
+import { ConfigError, LogConfig, PayloadConfig, TemporalConfig, parse } from '../config/env';
 import { workerEndpointsFrom } from '../config/providers';
 import { createBookingWorker } from './create';
 import { temporalLoggerFrom } from './logging';
 
-const WorkerConfig = TemporalConfig.extend(LogConfig.shape).extend({
+const WorkerConfig = TemporalConfig.extend(LogConfig.shape).extend(PayloadConfig.shape).extend({
   /** host:port for the SDK's Prometheus metrics (activity latencies, failures, task queue lag). */
   WORKER_METRICS_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9464').optional(),
 });
@@ -34,9 +34,10 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger,
     providers: endpoints,
+    payloadKeys: config.PAYLOAD_KEYS,
   });
   logger.info(
-    { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, providers: Object.keys(endpoints) },
+    { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, providers: Object.keys(endpoints), sealingKey: config.PAYLOAD_KEYS[0]!.id },
     'worker started',
   );
   try {

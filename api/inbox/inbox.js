@@ -45,10 +45,20 @@ function timeLeft(deadline) {
 
 async function signIn(token) {
   state.token = token;
+  // The codec session first: the HttpOnly cookie that lets the Temporal UI show this person decoded payloads.
+  const codec = await api('/codec/session', { method: 'POST' });
   const { status, body } = await api('/api/v1/approvals?limit=1');
   if (status !== 200) {
     state.token = null;
     sessionStorage.removeItem('approverToken');
+    if (codec.status === 200) {
+      // An operator: the Temporal UI is theirs, the approvals list is not.
+      $('sign-in-error').textContent = '';
+      $('ui-session').textContent = `Signed in to the Temporal UI as ${codec.body.client} (${codec.body.role}) for ${Math.round(codec.body.expiresInSeconds / 3600)} h: it shows decoded payloads. The approvals list is for approvers.`;
+      $('ui-session').hidden = false;
+      $('sign-out').hidden = false;
+      return;
+    }
     $('sign-in-error').textContent = status === 401 || status === 403 ? `Refused: ${errorText(body)}` : `Cannot sign in: ${errorText(body)}`;
     return;
   }
@@ -60,8 +70,9 @@ async function signIn(token) {
   state.timer = setInterval(refresh, REFRESH_MS);
 }
 
-function signOut() {
+async function signOut() {
   sessionStorage.removeItem('approverToken');
+  await fetch('/codec/session', { method: 'DELETE' });
   location.reload();
 }
 
@@ -309,7 +320,7 @@ $('sign-in').addEventListener('submit', (event) => {
   event.preventDefault();
   void signIn($('token').value.trim());
 });
-$('sign-out').addEventListener('click', signOut);
+$('sign-out').addEventListener('click', () => void signOut());
 const preset = new URLSearchParams(location.search);
 $('provider-filter').value = preset.get('provider') || '';
 $('client-filter').value = preset.get('client') || '';

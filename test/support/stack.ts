@@ -16,6 +16,9 @@ import { providerEndpointsFrom } from '../../config/env';
 import { type ProviderEndpoints, apiBindingsFrom, providerDefinitions } from '../../config/providers';
 import { PROVIDERS, type Provider } from '../../workflows/booking';
 import { createBookingWorker } from '../../worker/create';
+import { bookingDataConverter } from '../../common/data-converter';
+import { SealingCodec } from '../../common/payload-codec';
+import { testPayloadKeys } from './payload-keys';
 
 export const APP_TOKEN = 'test-app-token';
 export const OTHER_APP_TOKEN = 'test-other-app-token';
@@ -24,12 +27,17 @@ export const CONTRACT_APP_TOKEN = 'test-contract-app-token';
 export const APPROVER_TOKEN = 'test-approver-token';
 /** The inbox test's own app: its bookings are the only ones its inbox lists (other files' stay in the shared server). */
 export const INBOX_APP_TOKEN = 'test-inbox-app-token';
+/** The Temporal UI's origin as the tests' API knows it: its pages may call the codec server with credentials. */
+export const TEST_UI_ORIGIN = 'http://temporal-ui.test:8233';
+/** An operator: decodes payloads through the codec server, nothing else. */
+export const OPERATOR_TOKEN = 'test-operator-token';
 export const TOKENS = new Map<string, Caller>([
   [APP_TOKEN, { client: 'test-app', role: 'app' }],
   [OTHER_APP_TOKEN, { client: 'other-app', role: 'app' }],
   [CONTRACT_APP_TOKEN, { client: 'contract-app', role: 'app' }],
   [APPROVER_TOKEN, { client: 'approvals-desk', role: 'approver' }],
   [INBOX_APP_TOKEN, { client: 'inbox-app', role: 'app' }],
+  [OPERATOR_TOKEN, { client: 'night-shift', role: 'operator' }],
 ]);
 
 let runtimeInstalled = false;
@@ -51,6 +59,8 @@ export interface StackOptions {
 
 export interface Stack {
   client: Client;
+  /** The codec the client and the worker seal payloads with (this run's key). */
+  payloadCodec: SealingCodec;
   taskQueue: string;
   apiUrl: string;
   /** fetch against the API with a token (the app's unless told otherwise). */
@@ -67,8 +77,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   quietTemporalRuntime();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const taskQueue = `test-${randomUUID()}`;
+  const payloadKeys = testPayloadKeys();
+  const payloadCodec = new SealingCodec(payloadKeys);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: bookingDataConverter(payloadCodec) });
   const nativeConnection = await NativeConnection.connect({ address });
 
   let worker: Worker | undefined;
@@ -80,6 +92,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       taskQueue,
       logger,
       providers: options.providers,
+      payloadKeys,
       workflowBundle: { codePath: bundlePath },
       shutdownGraceTime: '1 second',
     });
@@ -101,6 +114,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     logger,
     settleWaitMs: options.settleWaitMs ?? 2_000,
     queryTimeoutMs: options.queryTimeoutMs ?? 2_000,
+    payloadCodec,
+    codecAllowedOrigins: [TEST_UI_ORIGIN],
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -109,6 +124,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   return {
     client,
+    payloadCodec,
     taskQueue,
     apiUrl,
     async api(path, init = {}) {
