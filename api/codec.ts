@@ -15,7 +15,7 @@ import { type Caller, callerFromHeader, requireRole } from './auth';
 import { ApiError, methodNotAllowed, validate } from './errors';
 
 export const CODEC_SESSION_COOKIE = 'booking_codec_session';
-const SESSION_MAX_AGE_S = 8 * 60 * 60;
+export const SESSION_MAX_AGE_S = 8 * 60 * 60;
 const CODEC_ROLES = ['approver', 'operator'] as const;
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
@@ -23,7 +23,8 @@ const WirePayload = z.looseObject({
   metadata: z.record(z.string(), Base64).optional(),
   data: Base64.optional(),
 });
-export const CodecRequest = z.object({ payloads: z.array(WirePayload) });
+/** Temporal's remote codec body, both ways. */
+export const CodecPayloads = z.object({ payloads: z.array(WirePayload) });
 type WirePayload = z.infer<typeof WirePayload>;
 
 const fromWire = ({ metadata = {}, data }: WirePayload): Payload => ({
@@ -77,7 +78,7 @@ export function codecRoutes(options: CodecOptions): Router {
   };
 
   router.post('/decode', async (req: Request, res: Response) => {
-    const { payloads } = validate(CodecRequest, req.body, 'codec request');
+    const { payloads } = validate(CodecPayloads, req.body, 'codec request');
     let caller: Caller;
     try {
       caller = staffCaller(req);
@@ -97,7 +98,7 @@ export function codecRoutes(options: CodecOptions): Router {
   });
 
   router.post('/encode', async (req: Request, res: Response) => {
-    const { payloads } = validate(CodecRequest, req.body, 'codec request');
+    const { payloads } = validate(CodecPayloads, req.body, 'codec request');
     staffCaller(req);
     const encoded = await codec.encode(payloads.map(fromWire));
     res.json({ payloads: encoded.map(toWire) });

@@ -10,6 +10,7 @@ import { BOOKING_STATUSES, type BookingView, PROVIDERS } from '../workflows/book
 import type { TripView } from '../workflows/trip';
 import type { AnswerDoc, ProviderBindings } from './providers/binding';
 import { ApprovalsQuery, PEOPLE } from './approvals';
+import { CodecPayloads, SESSION_MAX_AGE_S } from './codec';
 import { BookingIdParam, IdempotencyKey, ListQuery } from './routes';
 import { MAX_LEGS, TripCancelBody, TripIdParam, TripListQuery } from './trips';
 
@@ -427,6 +428,49 @@ export function openApiDocument(bindings: ProviderBindings) {
     summary: 'This document',
     responses: responses({ 200: { description: 'The OpenAPI 3.1 document', schema: z.looseObject({ openapi: z.string() }) } }),
   });
+
+  // The codec server, for the Temporal UI and CLI (Temporal's remote codec protocol).
+  const codecHeaders = z.object({ 'X-Namespace': z.string().optional().meta({ description: 'The namespace the payloads come from (sent by the UI and CLI; every namespace shares the keys)' }) });
+  const payloadsBody = { required: true, content: { 'application/json': { schema: CodecPayloads } } };
+  const refusedWithPayloads = ErrorBody.extend({ payloads: CodecPayloads.shape.payloads });
+  register({
+    method: 'post',
+    path: '/codec/decode',
+    summary: 'Open sealed payloads (operators and approvers)',
+    description:
+      'The Temporal UI and `temporal --codec-endpoint` call this to show sealed payloads decoded. A bearer token, or the session cookie ' +
+      'of POST /codec/session, of the approver or operator role. Payloads that were never sealed come back as they are.',
+    security: [{ bearer: [] }, {}],
+    request: { headers: codecHeaders, body: payloadsBody },
+    responses: responses({
+      200: { description: 'The payloads, opened', schema: CodecPayloads },
+      ...errors(400),
+      401: { description: 'No staff token or session: the error, and the payloads as they came (the UI shows them sealed)', schema: refusedWithPayloads },
+      403: { description: 'The token is an app\'s: the error, and the payloads as they came', schema: refusedWithPayloads },
+      413: 'The body is larger than 8 MB',
+      422: 'A payload does not open: its key is not configured, or it was altered (the message names the key)',
+    }),
+  });
+  register({
+    method: 'post',
+    path: '/codec/encode',
+    summary: 'Seal payloads (operators and approvers), e.g. a signal sent from the Temporal UI',
+    security: [{ bearer: [] }, {}],
+    request: { headers: codecHeaders, body: payloadsBody },
+    responses: responses({ 200: { description: 'The payloads, sealed with the current key', schema: CodecPayloads }, ...errors(400, 401, 403), 413: 'The body is larger than 8 MB' }),
+  });
+  register({
+    method: 'post',
+    path: '/codec/session',
+    summary: "A browser's codec session: an HttpOnly cookie the Temporal UI sends with its codec calls",
+    description: 'The approvals inbox calls this when an approver or operator signs in; the UI sends the cookie when "include cross-origin credentials" is on.',
+    security: [{ bearer: [] }],
+    responses: responses({
+      200: { description: 'Signed in: Set-Cookie carries the session', schema: z.object({ client: z.string(), role: z.enum(['approver', 'operator']), expiresInSeconds: z.literal(SESSION_MAX_AGE_S) }) },
+      ...errors(401, 403),
+    }),
+  });
+  register({ method: 'delete', path: '/codec/session', summary: 'Sign out of the codec session (the cookie is cleared)', responses: { 204: { description: 'Signed out' } } });
 
   // Provider routes: catalogues, oks's own endpoints.
   for (const binding of providers) {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Client, isGrpcServiceError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { type Payload, defaultPayloadConverter } from '@temporalio/common';
 import { ApiError } from './errors';
 
 interface ListedExecution {
@@ -51,9 +51,18 @@ export async function listPage(client: Client, query: string, pageSize: number, 
     if (cursor !== undefined && isGrpcServiceError(err) && err.code === GRPC_INVALID_ARGUMENT) throw badCursor('expired: start the list again');
     throw err;
   }
-  const executions = (answer.executions ?? []).map((raw): ListedExecution => {
+  // Memo is sealed like every payload (search attributes are not): opened by the client's codecs, newest last.
+  const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
+  const open = async (fields: Record<string, Payload>): Promise<Record<string, unknown>> => {
+    const names = Object.keys(fields);
+    let payloads = names.map((name) => fields[name]!);
+    for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+    return Object.fromEntries(names.map((name, i) => [name, payloadConverter.fromPayload(payloads[i]!)]));
+  };
+  const memos = await Promise.all((answer.executions ?? []).map((raw) => open((raw.memo?.fields ?? {}) as Record<string, Payload>)));
+  const executions = (answer.executions ?? []).map((raw, i): ListedExecution => {
     const fields = raw.searchAttributes?.indexedFields ?? {};
-    const memo = raw.memo?.fields ?? {};
+    const memo = memos[i]!;
     return {
       workflowId: raw.execution?.workflowId ?? '',
       startTime: isoOf(raw.startTime) ?? '',
@@ -62,10 +71,7 @@ export async function listPage(client: Client, query: string, pageSize: number, 
         const payload = fields[key.name];
         return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
       },
-      memo: <T>(name: string): T | undefined => {
-        const payload = memo[name];
-        return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
-      },
+      memo: <T>(name: string): T | undefined => memo[name] as T | undefined,
     };
   });
   const token = answer.nextPageToken;
