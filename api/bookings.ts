@@ -20,6 +20,8 @@ import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
 import { type AnswerAuthor, type BookingStatus as Status, type BookingView, type Provider, isTerminal, statusQuery, workflowIdFor } from '../workflows/booking';
 import { BookingAttention, BookingClient, BookingProvider, BookingStatus, BookingReference, BookingTrip } from '../workflows/search-attributes';
+import { tripRoles } from '../workflows/trip';
+import ms from 'ms';
 import type { Caller } from './auth';
 import { ApiError } from './errors';
 import { listPage } from './visibility';
@@ -100,7 +102,9 @@ export class BookingService {
           { key: BookingClient, value: caller.client },
         ],
         memo: { requestHash, createdAt },
-        staticSummary: `${binding.provider} booking for ${caller.client}`,
+        // What the Temporal UI's list and the booking's page say of it without a query: ids and the client, never a person.
+        staticSummary: bookingSummary(binding.provider, request, caller.client),
+        staticDetails: timingDetails(binding.timing),
       }),
     );
     if (started.created) {
@@ -315,3 +319,13 @@ export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;
 }
 
+/** `chrono: 1 place(s) at gymnase-jean-moulin/yoga, for demo-app`: what the provider's role says the request books. */
+function bookingSummary(provider: Provider, request: unknown, client: string): string {
+  return `${provider}: ${tripRoles[provider].booked(request as never)}, for ${client}`;
+}
+
+/** The booking's durations as configured when it started (deadlines, polls), one per line. */
+function timingDetails(timing: Record<string, number>): string {
+  const lines = Object.entries(timing).map(([name, value]) => `- ${name}: ${ms(value)}`);
+  return lines.length ? `Timing when it started:\n${lines.join('\n')}` : 'Timing: the workflow\'s defaults';
+}

@@ -157,7 +157,8 @@ describe('bookings in Temporal, read raw and through the codec server', () => {
   const personal = Object.values(CHRONO_PERSON);
 
   test('a booking held, then cancelled: its history holds no name, phone or email; the codec shows them to those allowed', async () => {
-    const created = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'chrono', request: chronoRequest(event(5)) } });
+    const where = event(5);
+    const created = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'chrono', request: chronoRequest(where) } });
     expect(created.status).toBe(202);
     const { bookingId } = created.body as { bookingId: string };
     await eventually(async () => ((await stack.api(`/api/v1/bookings/${bookingId}`)).body as BookingView).status === 'confirmed' || undefined, 'the booking to be confirmed');
@@ -176,6 +177,19 @@ describe('bookings in Temporal, read raw and through the codec server', () => {
       const decoded = payloadTexts(JSON.parse(await show(bookingId, ['--codec-endpoint', `${stack.apiUrl}/codec`, '--codec-auth', `Bearer ${token}`])));
       for (const value of personal) expect(decoded).toContain(value);
     }
+
+    // What the Temporal UI says of it without a query: what is booked and for whom; each step in a few words.
+    const handle = stack.client.workflow.getHandle(workflowIdFor(bookingId));
+    expect(await (await handle.describe()).staticSummary()).toBe(`chrono: 1 place(s) at ${where.agenda}/${where.slot}, for test-app`);
+    const steps: string[] = [];
+    for (const e of (await handle.fetchHistory()).events ?? []) {
+      const summary = e.activityTaskScheduledEventAttributes ? e.userMetadata?.summary : undefined;
+      if (summary) steps.push(defaultPayloadConverter.fromPayload<string>((await stack.payloadCodec.decode([summary]))[0]!));
+    }
+    expect(steps[0]).toBe(`book 1 place(s) at ${where.agenda}/${where.slot}`);
+    expect(steps.slice(1)).toEqual([expect.stringMatching(new RegExp(`^release the place on agenda ${where.agenda} \\(chrono booking \\d+\\)$`))]);
+    for (const value of personal) expect(steps.join('\n')).not.toContain(value);
+
     // An app's token opens nothing: the codec server refuses it (403), and the CLI, which retries, gives up.
     await expect(show(bookingId, ['--codec-endpoint', `${stack.apiUrl}/codec`, '--codec-auth', `Bearer ${APP_TOKEN}`, '--command-timeout', '3s'])).rejects.toThrow(/failed getting next history event/);
   });

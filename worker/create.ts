@@ -22,7 +22,9 @@ export const BOOKING_WORKER_TUNING = {
 export const BOOKING_BUNDLE = {
   workflowsPath: require.resolve('../workflows'),
   failureConverterPath: FAILURE_CONVERTER_PATH,
-} as const;
+  // Every activity a booking schedules gets its summary (the Temporal UI's timeline).
+  workflowInterceptorModules: [require.resolve('../workflows/step-summaries')],
+};
 
 export interface BookingWorkerOptions {
   connection: NativeConnection;

@@ -21,7 +21,7 @@ import type { BrusnikaActivities, ClientFacts, Polling } from '../activities/bru
 import type { Booking, BrusnikaBookingRequest, PremiseBookingRequest, Visit, VisitBookingRequest } from '../activities/brusnika/contract';
 import { needsOperator, releaseUnknown, released } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
-import { cancel, isAnswer, openBooking } from './kit';
+import { type StepSummaries, cancel, isAnswer, openBooking } from './kit';
 import { PROVIDER_CALL } from './provider-call';
 import type { TripRole } from './trip-role';
 
@@ -58,6 +58,27 @@ const optionsOffered = (option: unknown): readonly string[] | undefined => (Arra
 
 /** Bookings started since note a client left behind in the timeline and result, without raising `attention`. */
 const LEFT_BEHIND_NOTED = 'left-behind-noted';
+
+/** brusnika's steps as the Temporal UI's timeline says them (ids only: the CRM's clients are people). */
+export const brusnikaSteps: StepSummaries<BrusnikaActivities> = {
+  findBrusnikaPremise: (premiseId) => `find premise ${premiseId}`,
+  ensureBrusnikaAgency: (agency) => `find or create the agency (INN ${agency.inn})`,
+  findBrusnikaClient: () => 'find the client by phone',
+  createBrusnikaClient: (agentId) => `create the client for agent ${agentId}`,
+  createBrusnikaBooking: (booking) => `book premise ${booking.premise_id}`,
+  releaseBrusnikaBooking: (key) => `release premise ${key.premise_id} (client ${key.client_id})`,
+  awaitBrusnikaBookingDecision: (bookingId) => `await the CRM's decision on booking ${bookingId}`,
+  readBrusnikaBooking: (bookingId) => `read booking ${bookingId}`,
+  cancelBrusnikaBooking: (bookingId) => `cancel booking ${bookingId}`,
+  bookBrusnikaTimeSlot: (slotId) => `hold time slot ${slotId}`,
+  createBrusnikaVisit: (_visit, slotId) => `create the visit in time slot ${slotId}`,
+  releaseBrusnikaVisit: (key) => `release the visit in time slot ${key.slot.id}`,
+  releaseBrusnikaTimeSlot: (slotId) => `release time slot ${slotId}`,
+  awaitBrusnikaVisitDecision: (visitId) => `await the CRM's decision on visit ${visitId}`,
+  readBrusnikaVisit: (visitId) => `read visit ${visitId}`,
+  cancelBrusnikaVisit: (visitId) => `cancel visit ${visitId}`,
+};
+
 
 export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<BookingView> {
   const timing: BrusnikaTiming = { ...defaultBrusnikaTiming, ...input.timing };
@@ -274,6 +295,7 @@ export async function brusnikaBooking(input: BrusnikaBookingStart): Promise<Book
  * leaves it as it is.
  */
 export const brusnikaInTrip: TripRole<BrusnikaBookingRequest> = {
+  booked: (request) => request.kind === 'premise' ? `premise ${request.premise_id} (${request.purchase_option})` : `a visit in time slot ${request.time_slot_id}`,
   workflow: brusnikaBooking,
   pivotBecause: () => undefined,
   holds: (leg) => leg.status === 'confirmed',

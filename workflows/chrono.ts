@@ -19,7 +19,7 @@ import { bookingIdIn, chronoRefusalIn } from '../activities/chrono/refusal';
 import { ORCHESTRATOR_KEY } from '../activities/chrono/tag';
 import type { BookingError, BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
-import { type Booking, type Given, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import { type Booking, type Given, type StepSummaries, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
 import type { TripRole } from './trip-role';
 
@@ -64,6 +64,20 @@ const RELEASE_BY_TAG = 'chrono-release-by-tag';
 const RELEASING = 'cancelling the booking at chrono';
 
 type Place = 'waiting_list' | 'main_list' | 'event_over';
+
+/** chrono's steps as the Temporal UI's timeline says them. */
+export const chronoSteps: StepSummaries<ChronoActivities> = {
+  fillChronoSlot: (_bookingId, request) => `book ${request.count ?? 1} place(s) at ${request.agenda}/${request.slot}`,
+  releaseChronoSlot: (_bookingId, where, knownChronoId) => `release the place on agenda ${where.agenda}${knownChronoId === undefined ? '' : ` (chrono booking ${knownChronoId})`}`,
+  acceptChronoBooking: (id) => `accept chrono booking ${id} onto the main list`,
+  suspendChronoBooking: (id) => `move chrono booking ${id} back to the waiting list`,
+  resizeChronoBooking: (id, count) => `resize chrono booking ${id} to ${count} place(s)`,
+  markChronoPresence: (id, presence) => `mark chrono booking ${id} ${presence.user_was_present ? 'present' : 'absent'}`,
+  cancelChronoBooking: (id) => `cancel chrono booking ${id}`,
+  anonymizeChronoBooking: (id) => `anonymize chrono booking ${id}`,
+  deleteChronoBooking: (id) => `delete chrono booking ${id}`,
+};
+
 
 export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<BookingView> {
   const timing: ChronoTiming = { ...defaultChronoTiming, ...input.timing };
@@ -280,6 +294,7 @@ export async function chronoAgendaBooking(input: ChronoBookingStart): Promise<Bo
  * the trip's confirm leaves it as it is (chrono has nothing to complete).
  */
 export const chronoInTrip: TripRole<ChronoBookingRequest> = {
+  booked: (request) => `${request.count ?? 1} place(s) at ${request.agenda}/${request.slot}`,
   workflow: chronoAgendaBooking,
   pivotBecause: () => undefined,
   holds: (leg) => leg.status === 'confirmed',

@@ -17,7 +17,7 @@ import type { AcceptAnswer, Hotels24BookingRequest, RejectAnswer, Requisites } f
 import { releaseUnknown } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
-import { type Progress, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import { type Progress, type StepSummaries, type Wait, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import type { TripRole } from './trip-role';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -60,6 +60,15 @@ export const requisites = defineAnswer<[Requisites]>('requisites', 'supplyRequis
 const PIVOT = 'a completed hotel booking cannot be cancelled: hotels24 offers no cancellation (the hotel is the pivot of the booking)';
 const COMPLETING = 'hotels24 is booking the rooms, which cannot be undone; the booking can no longer be cancelled';
 const NOTHING_HELD = 'nothing is held at the hotel before complete';
+
+/** hotels24's steps as the Temporal UI's timeline says them. */
+export const hotels24Steps: StepSummaries<Hotels24Activities> = {
+  requestHotelConditions: (booking) => `ask conditions for ${booking.blocks.length} block(s), ${booking.arrival_date} to ${booking.departure_date}`,
+  continueHotelBooking: (step) => `continue hotel request ${step.request_id}${step.changes ? ' with the answer' : ''}`,
+  supplyHotelRequisites: (requestId) => `send the booker's requisites for request ${requestId}`,
+  completeHotelBooking: (step) => `book the rooms of request ${step.request_id}`,
+};
+
 
 export async function hotels24HotelBooking(input: Hotels24BookingStart): Promise<BookingView> {
   const timing: Hotels24Timing = { ...defaultHotels24Timing, ...input.timing };
@@ -243,6 +252,7 @@ function stopAt(at: HotelStop, timing: Hotels24Timing): Wait {
  * trip is confirmed, and is done when its booking completes.
  */
 export const hotels24InTrip: TripRole<Hotels24BookingRequest> = {
+  booked: (request) => `${request.blocks.reduce((n, b) => n + b.quantity, 0)} room(s), ${request.arrival_date} to ${request.departure_date}`,
   workflow: hotels24HotelBooking,
   pivotBecause: () => 'hotels24 offers no cancellation: booked rooms cannot be undone',
   holds: () => false,

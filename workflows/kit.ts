@@ -567,3 +567,12 @@ function clearlyRefused(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   return cause instanceof ApplicationFailure && (cause.type === FailureType.ProviderRefused || cause.type === FailureType.ProviderAuthRejected);
 }
+
+/**
+ * What each of a provider's activities does, in a few words from the ids it is given ("remove
+ * ticket 27061"): the activity's summary in the Temporal UI, so a booking's timeline reads as its
+ * story. Ids only: summaries are sealed like every payload, yet never carry personal data.
+ */
+export type StepSummaries<A> = {
+  [K in keyof A]?: A[K] extends (...args: infer P) => unknown ? (...args: P) => string : never;
+};

@@ -8,7 +8,7 @@ import type { OksActivities } from '../activities/oks/activities';
 import type { BookLayoutRequest, FinishedTask } from '../activities/oks/contract';
 import { releaseUnknown } from '../common/release';
 import type { BookingStart, BookingView } from './booking';
-import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import { type StepSummaries, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
 import type { TripRole } from './trip-role';
 
@@ -38,6 +38,15 @@ export type OksBookingStart = BookingStart<BookLayoutRequest, OksTiming>;
 
 /** The deal went ahead: the hold ends as `completed`, nothing is released. */
 export const complete = defineAnswer('complete', 'completeBooking');
+
+/** oks's steps as the Temporal UI's timeline says them. */
+export const oksSteps: StepSummaries<OksActivities> = {
+  requestLayoutBooking: (request) => `book layout ${request.layoutUuid}`,
+  awaitLayoutBookingTask: (taskId) => `await oks task ${taskId}`,
+  releaseLayout: (deal) => `release layout (contact ${deal.contact_id}, show ${deal.shows_id})`,
+  releaseLayoutOfTask: (taskId) => `release the layout of oks task ${taskId}`,
+};
+
 
 export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingView> {
   const timing: OksTiming = { ...defaultOksTiming(input.request), ...input.timing };
@@ -115,6 +124,7 @@ export async function oksLayoutBooking(input: OksBookingStart): Promise<BookingV
  * deal went ahead: unbook is for reservations), so it is completed after the pivot.
  */
 export const oksInTrip: TripRole<BookLayoutRequest> = {
+  booked: (request) => `layout ${request.layoutUuid}`,
   workflow: oksLayoutBooking,
   pivotBecause: () => undefined,
   holds: (leg) => leg.status === 'held',

@@ -13,7 +13,7 @@ import type { SeatBookingRequest } from '../activities/qtickets/request';
 import { type HeldTicket, SeatsSeen, planTickets, wantedFor } from '../activities/qtickets/tickets';
 import type { BookingError, BookingStart, BookingView } from './booking';
 import { describeFailure } from './failures';
-import { cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
+import { type StepSummaries, cancel, defineAnswer, isAnswer, openBooking, takes } from './kit';
 import { PROVIDER_CALL } from './provider-call';
 import type { TripRole } from './trip-role';
 
@@ -57,6 +57,19 @@ export const confirmPayment = defineAnswer('confirmPayment', 'confirmBookingPaym
 /** The client needs more time: the hold's deadline moves, within the configured maximum. */
 export const extendHold = defineAnswer<[ExtendHoldRequest?]>('extendHold', 'extendBookingHold');
 /** The answers' updates by their former names (scripts and tools that still use them). */
+
+const showOf = (show: ShowRef): string => `event ${show.event_id}${show.show_id === undefined ? '' : `, show ${show.show_id}`}`;
+const ticketOf = (ticket: { id: string } | { external_id: string }): string => ('id' in ticket ? `ticket ${ticket.id}` : `ticket ${ticket.external_id}`);
+
+/** qtickets's steps as the Temporal UI's timeline says them. */
+export const qticketsSteps: StepSummaries<QticketsActivities> = {
+  checkQticketsSeats: (show, wanted) => `check ${wanted.length} seat(s) at ${showOf(show)}`,
+  addQticketsTicket: (add) => `${add.paid ? 'buy' : 'hold'} seat ${add.seat_id} at ${showOf(add.show)}`,
+  payQticketsTicket: (_show, id) => `pay ticket ${id}`,
+  extendQticketsTicket: (_show, id, reservedTo) => `hold ticket ${id} until ${reservedTo}`,
+  removeQticketsTicket: (_show, ticket) => `remove ${ticketOf(ticket)}`,
+};
+
 
 export async function qticketsSeatBooking(input: QticketsBookingStart): Promise<BookingView> {
   const timing: QticketsTiming = { ...defaultQticketsTiming, ...input.timing };
@@ -196,6 +209,7 @@ const count = (n: number): string => (n === 1 ? '1 ticket' : `${n} tickets`);
  * Tickets asked for paid are sold at once: such a leg is the trip's pivot.
  */
 export const qticketsInTrip: TripRole<SeatBookingRequest> = {
+  booked: (request) => `${(request.seats ?? []).length + (request.admission ?? []).reduce((n, a) => n + a.quantity, 0)} ticket(s) at event ${request.event_id}${request.show_id === undefined ? '' : `, show ${request.show_id}`}${request.paid ? ', paid' : ''}`,
   workflow: qticketsSeatBooking,
   pivotBecause: (request) => (request.paid ? 'tickets added paid are sold at once and cannot be removed' : undefined),
   holds: (leg) => leg.status === 'held',

@@ -11,6 +11,8 @@ import type { LegStatus } from './trip-leg';
 export interface TripRole<Request = never> {
   /** The provider's own booking workflow: a leg is that same booking, started as the trip's child. */
   workflow: (input: BookingStart<Request, never>) => Promise<BookingView>;
+  /** What a request books, in a few words and ids (never a person's data): the start of the booking's summary in the Temporal UI. */
+  booked(request: Request): string;
   /**
    * Why a leg of this request cannot be undone once it has taken something
    * (the trip's pivot: run last, at most one per trip); undefined when a

@@ -290,7 +290,7 @@ export async function trip(input: TripStart): Promise<TripView> {
           { key: BookingTrip, value: input.tripId },
         ],
         memo: { summary: `${provider} pending (received)` },
-        staticSummary: `${provider} leg ${leg.index + 1} of trip ${input.tripId}`,
+        staticSummary: `${provider}: ${leg.role.booked(request as never)}, leg ${leg.index + 1} of trip ${input.tripId}, for ${input.client}`,
       }),
     );
     leg.started = true;
