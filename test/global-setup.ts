@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,12 +20,15 @@ declare global {
 
 export default async function globalSetup(): Promise<void> {
   const cli = await ensureTemporalCli();
+  // The server's own UI, for the test that reads bookings in it as an operator does (test/temporal-ui.test.ts).
+  const uiPort = await freePort();
   const started = Date.now();
   const [env, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
       server: {
         ...(cli.path ? { executable: { type: 'existing-path' as const, path: cli.path } } : {}),
         ip: '127.0.0.1',
+        uiPort,
         searchAttributes: [...bookingSearchAttributeKeys],
         extraArgs: ['--log-level', 'error'],
       },
@@ -36,9 +40,21 @@ export default async function globalSetup(): Promise<void> {
   fs.writeFileSync(bundlePath, bundle.code);
   process.env.TEST_TEMPORAL_ADDRESS = env.address;
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.env.TEST_TEMPORAL_UI_URL = `http://127.0.0.1:${uiPort}`;
   // Every payload the tests send is sealed, as in production, with a key of this run's own.
   process.env.TEST_PAYLOAD_KEYS = `run-${process.pid}:${randomBytes(32).toString('base64')}`;
   process.stderr.write(`\n[test] Temporal dev server at ${env.address} (${cli.source}); workflow bundle built in ${Date.now() - started} ms\n`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const quietBundlerLogger = {

@@ -115,7 +115,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     settleWaitMs: options.settleWaitMs ?? 2_000,
     queryTimeoutMs: options.queryTimeoutMs ?? 2_000,
     payloadCodec,
-    codecAllowedOrigins: [TEST_UI_ORIGIN],
+    // The run's own Temporal UI (test/global-setup.ts) calls the codec server from the browser.
+    codecAllowedOrigins: [TEST_UI_ORIGIN, ...(process.env.TEST_TEMPORAL_UI_URL ? [process.env.TEST_TEMPORAL_UI_URL] : [])],
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
