@@ -46,6 +46,14 @@ afterAll(async () => {
   await chrono?.close();
 });
 
+/** An event with places free: a booking there is confirmed at once. */
+function openEvent(): { agenda: string; slot: string } {
+  const slot = `ui-${randomUUID().slice(0, 8)}`;
+  const datetime = new Date(Date.now() + 2 * 24 * 60 * 60 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  addChronoEvent(chrono.ctx.state, 'gymnase-jean-moulin', { slug: slot, datetime, duration: 60, places: 10, waiting_list_places: 10 });
+  return { agenda: 'gymnase-jean-moulin', slot };
+}
+
 const pageText = (): Promise<string> => page.locator('body').innerText();
 /** Waits until the page shows `text` (the UI fills itself in as its calls answer). */
 const untilShown = (text: string): Promise<unknown> => eventually(async () => (await pageText()).includes(text) || undefined, `the UI to show ${text}`, 30_000, 500);
@@ -102,8 +110,16 @@ test('an operator sees a booking sealed until signed in, then decoded; list and 
   }, 'the summary and the current details in the UI', 30_000, 500);
   await page.screenshot({ path: path.join(screenshots, 'booking-metadata.png'), fullPage: true });
 
-  await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(`WorkflowId = "${workflowIdFor(bookingId)}"`)}`);
-  await untilShown(workflowIdFor(bookingId));
-  await page.waitForTimeout(2_000);
-  await page.screenshot({ path: path.join(screenshots, 'workflows.png'), fullPage: true });
+  // The list, with the columns an operator picks in its settings: what each booking is and waits for, at a glance.
+  const other = await stack.api('/api/v1/bookings', { method: 'POST', json: { provider: 'chrono', request: chronoRequest(openEvent()) } });
+  await eventually(async () => ((await stack.api(`/api/v1/bookings/${other.body.bookingId}`)).body as BookingView).status === 'confirmed' || undefined, 'the other booking to be confirmed');
+  await page.evaluate((columns) => {
+    (globalThis as unknown as BrowserStorage).localStorage.setItem('namespace-workflow-table-columns', JSON.stringify({ default: columns.map((label) => ({ label })) }));
+  }, ['Status', 'Workflow ID', 'BookingProvider', 'BookingStatus', 'BookingWaitingOn', 'BookingDeadline', 'Start']);
+  await page.setViewportSize({ width: 1760, height: 640 });
+  await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(`TaskQueue = "${stack.taskQueue}"`)}`);
+  await untilShown(workflowIdFor(other.body.bookingId as string));
+  const list = await pageText();
+  for (const shown of ['BookingWaitingOn', 'awaiting_approval', 'approver', 'confirmed']) expect(list).toContain(shown);
+  await page.screenshot({ path: path.join(screenshots, 'workflows.png') });
 });
